@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that Switchyard's build and tests need.
+# Idempotent and non-interactive: skips what is present, and runs
+# `apt-get update` only when something is missing and cannot be found in the
+# current package lists (or the lists have never been fetched).
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  build-essential cmake pkg-config ninja-build
+  libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev
+  libflatbuffers-dev flatbuffers-compiler libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libwebsockets-dev libwebsockets-evlib-uv nlohmann-json3-dev
+  clang libclang-rt-14-dev clang-format
+  curl procps
+)
+
+want=("${BUILD_PACKAGES[@]}")
+if [[ "${1:-}" == "--list" ]]; then
+  printf '%s\n' "${want[@]}"
+  exit 0
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: not root and no sudo" >&2; exit 1; }
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+# Update the lists only when one of the missing packages is unknown to them.
+needs_update=0
+for p in "${missing[@]}"; do
+  if ! apt-cache show "$p" >/dev/null 2>&1; then needs_update=1; break; fi
+done
+if ((needs_update)); then
+  $SUDO apt-get update -q
+fi
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
