@@ -22,7 +22,8 @@ TEST_F(Orchestrator, SpawnedWorkerAnnouncesItselfAndAnswersDump) {
   ASSERT_TRUE(w);
   bool running = false;
   w->setRunningHandler([&] { running = true; });
-  ASSERT_TRUE(runUntil(&loop_, [&] { return running; }, 5000));
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return running; }, 5000));
   auto dump = await<control::WorkerDump>([&](auto cb) { w->dump(cb); });
   ASSERT_TRUE(dump && dump->ok());
   EXPECT_EQ(dump->value().workerId, 3u);
@@ -85,16 +86,19 @@ TEST_F(Orchestrator, UpdateSettingsChangesLogLevelAtRunTimeAndLogsArriveTagged) 
   EXPECT_EQ(dump->value().logLevel, "debug");
   EXPECT_EQ(dump->value().logTags, (std::vector<std::string>{"ice", "rtp"}));
   // Router creation logs at debug, which is now on: it must reach us over the channel.
-  auto r = await<std::shared_ptr<control::Router>>(
-      [&](auto cb) { w->createRouter({}, cb); });
+  auto r = await<std::shared_ptr<control::Router>>([&](auto cb) { w->createRouter({}, cb); });
   ASSERT_TRUE(r && r->ok());
-  ASSERT_TRUE(runUntil(&loop_, [&] {
-    for (const auto& l : logs) {
-      if (l.tag == "router" && l.text.find(r->value()->id()) != std::string::npos) return true;
-    }
-    return false;
-  }, 3000));
-  for (const auto& l : logs) EXPECT_EQ(l.workerId, 5u);
+  ASSERT_TRUE(runUntil(
+      &loop_,
+      [&] {
+        for (const auto& l : logs) {
+          if (l.tag == "router" && l.text.find(r->value()->id()) != std::string::npos) return true;
+        }
+        return false;
+      },
+      3000));
+  for (const auto& l : logs)
+    EXPECT_EQ(l.workerId, 5u);
 
   auto bad = await<void>([&](auto cb) { w->updateSettings("verbose", {}, cb); });
   ASSERT_TRUE(bad);
@@ -122,7 +126,8 @@ TEST_F(Orchestrator, RequestTimesOutWhenTheWorkerDoesNotAnswer) {
         error = e ? *e : control::Error{ErrorKind::kError, "answered"};
       },
       200);
-  ASSERT_TRUE(runUntil(&loop_, [&] { return error.has_value(); }, 3000));
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return error.has_value(); }, 3000));
   auto elapsed = Clock::now() - start;
   EXPECT_EQ(error->kind, ErrorKind::kTimeout);
   EXPECT_GE(elapsed, std::chrono::milliseconds(190));
@@ -131,7 +136,8 @@ TEST_F(Orchestrator, RequestTimesOutWhenTheWorkerDoesNotAnswer) {
   // The late answer is dropped and counted; the next request works.
   auto dump = await<control::WorkerDump>([&](auto cb) { w->dump(cb); });
   ASSERT_TRUE(dump && dump->ok());
-  EXPECT_TRUE(runUntil(&loop_, [&] { return w->channel().counters().lateResponses == 1; }, 2000));
+  EXPECT_TRUE(runUntil(
+      &loop_, [&] { return w->channel().counters().lateResponses == 1; }, 2000));
 }
 
 TEST_F(Orchestrator, BoundedQueueFailsRequestsClearlyWhenTheWorkerStopsReading) {
@@ -144,8 +150,11 @@ TEST_F(Orchestrator, BoundedQueueFailsRequestsClearlyWhenTheWorkerStopsReading) 
   // Big requests fill the socket buffers, then the bounded queue.
   control::RouterOptions big;
   for (int i = 0; i < 100; ++i) {
-    big.mediaCodecs.push_back({control::MediaKind::kVideo, "video/VP8",
-                               static_cast<uint8_t>(i), 90000, 1,
+    big.mediaCodecs.push_back({control::MediaKind::kVideo,
+                               "video/VP8",
+                               static_cast<uint8_t>(i),
+                               90000,
+                               1,
                                {{"x-padding", std::string(200, 'p')}}});
   }
   int answered = 0, queueFull = 0, otherErrors = 0, sent = 0;
@@ -171,7 +180,8 @@ TEST_F(Orchestrator, BoundedQueueFailsRequestsClearlyWhenTheWorkerStopsReading) 
 
   // Once the worker reads again, every request that was accepted is answered.
   kill(w->pid(), SIGCONT);
-  ASSERT_TRUE(runUntil(&loop_, [&] { return answered + otherErrors == sent - 1; }, 10000))
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return answered + otherErrors == sent - 1; }, 10000))
       << answered << " answered of " << sent - 1;
   EXPECT_EQ(otherErrors, 0);
   EXPECT_EQ(w->channel().queuedBytes(), 0u);
@@ -195,7 +205,8 @@ TEST_F(Orchestrator, KilledWorkerIsNoticedWithinOneSecondAndPendingRequestsFail)
   EXPECT_EQ(w->channel().pendingRequests(), 10u);
   auto killedAt = Clock::now();
   kill(w->pid(), SIGKILL);
-  ASSERT_TRUE(runUntil(&loop_, [&] { return exit.has_value() && failures.size() == 10; }, 1000));
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return exit.has_value() && failures.size() == 10; }, 1000));
   auto noticedIn = Clock::now() - killedAt;
   EXPECT_LT(noticedIn, std::chrono::seconds(1));
   EXPECT_EQ(exit->termSignal, SIGKILL);
@@ -225,7 +236,8 @@ TEST_F(Orchestrator, WorkerRejectingItsCommandLineIsReportedAsAnExit) {
   auto w = spawn(o);
   std::optional<control::WorkerExit> exit;
   w->setExitHandler([&](const control::WorkerExit& e) { exit = e; });
-  ASSERT_TRUE(runUntil(&loop_, [&] { return exit.has_value(); }, 3000));
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return exit.has_value(); }, 3000));
   EXPECT_EQ(exit->exitStatus, 64);
 }
 
@@ -238,14 +250,17 @@ TEST_F(Orchestrator, PoolRespawnsADeadWorkerAndCountsTheRestart) {
   ASSERT_EQ(pool.slots().size(), 2u);
   int victimPid = pool.slots()[1].worker->pid();
   std::optional<control::WorkerExit> died;
-  pool.setDiedHandler([&](const control::WorkerPool::Slot& s, const control::WorkerExit& e) {
+  pool.setDiedHandler([&](const control::WorkerPool::Slot& s, const control::WorkerExit& e,
+                          const control::Worker& dead) {
+    EXPECT_EQ(dead.pid(), victimPid);
     EXPECT_EQ(s.id, 1u);
     died = e;
   });
   kill(victimPid, SIGKILL);
-  ASSERT_TRUE(runUntil(&loop_, [&] {
-    return died.has_value() && pool.slots()[1].worker && pool.slots()[1].worker->alive();
-  }, 3000));
+  ASSERT_TRUE(runUntil(
+      &loop_,
+      [&] { return died.has_value() && pool.slots()[1].worker && pool.slots()[1].worker->alive(); },
+      3000));
   EXPECT_EQ(pool.totalRestarts(), 1u);
   EXPECT_EQ(pool.slots()[1].restarts, 1u);
   EXPECT_NE(pool.slots()[1].worker->pid(), victimPid);
@@ -256,8 +271,10 @@ TEST_F(Orchestrator, PoolRespawnsADeadWorkerAndCountsTheRestart) {
 
   bool closed = false;
   pool.close([&] { closed = true; });
-  ASSERT_TRUE(runUntil(&loop_, [&] { return closed; }, 5000));
-  for (const auto& s : pool.slots()) EXPECT_TRUE(!s.worker || !s.worker->alive());
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return closed; }, 5000));
+  for (const auto& s : pool.slots())
+    EXPECT_TRUE(!s.worker || !s.worker->alive());
 }
 
 TEST_F(Orchestrator, PoolPlacesRoutersOnTheLeastLoadedWorker) {
@@ -273,7 +290,8 @@ TEST_F(Orchestrator, PoolPlacesRoutersOnTheLeastLoadedWorker) {
   EXPECT_EQ(a, c);
   bool closed = false;
   pool.close([&] { closed = true; });
-  ASSERT_TRUE(runUntil(&loop_, [&] { return closed; }, 5000));
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return closed; }, 5000));
 }
 
 }  // namespace

@@ -67,6 +67,7 @@ class Worker : public std::enable_shared_from_this<Worker> {
   void setLogHandler(LogHandler h) { onLog_ = std::move(h); }
 
   WorkerChannel& channel() { return *channel_; }
+  const WorkerChannel& channel() const { return *channel_; }
   // Requests the orchestrator library has made of this worker, answered or not.
   uint64_t requestCount() const { return channel_->counters().requestsSent; }
 

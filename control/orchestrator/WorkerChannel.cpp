@@ -113,6 +113,7 @@ void WorkerChannel::close(const Error& reason) {
   pending_.clear();
   deadlines_.clear();
   std::weak_ptr<WorkerChannel*> alive = self_;
+  counters_.failedOnClose += pending.size();
   for (auto& [id, p] : pending) {
     Error e = reason;
     p.handler(&e, nullptr);

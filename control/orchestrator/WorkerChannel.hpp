@@ -38,6 +38,7 @@ struct WorkerChannelCounters {
   uint64_t logs = 0;
   uint64_t droppedInvalid = 0;  // frames from the worker that failed verification
   uint64_t droppedOversize = 0;
+  uint64_t failedOnClose = 0;  // pending when the channel closed or the worker died
 };
 
 class WorkerChannel {

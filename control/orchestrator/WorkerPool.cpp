@@ -92,7 +92,7 @@ Result<void> WorkerPool::spawnSlot(size_t index) {
     } else {
       s.quickFailures = 0;
     }
-    if (onDied_) onDied_(s, exit);
+    if (onDied_) onDied_(s, exit, *dead);
     if (alive.expired()) return;
     if (options_.respawn) scheduleRespawn(index);
   });

@@ -28,7 +28,8 @@ class WorkerPool {
     uint32_t quickFailures = 0;  // consecutive deaths soon after start, for back-off
     uint64_t routersPlaced = 0;
   };
-  using DiedHandler = std::function<void(const Slot&, const WorkerExit&)>;
+  // `dead` is the worker that exited, still readable (its channel counters, its pid).
+  using DiedHandler = std::function<void(const Slot&, const WorkerExit&, const Worker& dead)>;
   using SpawnedHandler = std::function<void(const Slot&)>;
 
   WorkerPool(uv_loop_t* loop, WorkerPoolOptions options);

@@ -59,21 +59,26 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  std::optional<std::string> start();  // nullopt on success, else a readable error
-  uint16_t boundPort() const;          // the real port after start (also when 0 was asked)
-  // Routes match on method and path prefix (at a '/' boundary); the longest matching prefix wins.
+  // nullopt on success, else a readable error (e.g. "Address already in use"). After a failed
+  // start the server is stopped; its lws teardown completes once the loop runs.
+  std::optional<std::string> start();
+  uint16_t boundPort() const;  // the real port after start (also when 0 was asked)
+  // Routes match on method and path prefix; the longest matching prefix wins.
   // Unknown path -> 404; path known for other methods only -> 405 with an Allow header.
-  // HEAD falls back to the GET route (body dropped) unless a HEAD route exists.
+  // Prefixes match at '/' boundaries ("/whip" covers "/whip/x", not "/whipx"). The longest
+  // matching prefix owns the path, so a catch-all "/" never answers under "/whip" (405 instead).
+  // HEAD uses the GET handler (body dropped) unless a HEAD route exists. Register routes before
+  // start() or from the loop thread.
   void route(std::string method, std::string pathPrefix, HttpHandler handler);
   // Stops listening, closes connections and tears down the lws context so that the
   // caller's uv loop can finish (uv_run returns) once its own handles are closed.
-  // Call from the loop thread, inside or outside uv_run.
+  // Call from the loop thread, inside or outside uv_run (also from a handler). lws leaves the
+  // loop over the next few iterations, so the loop must run afterwards. A server starts once.
   void stop();
 
-  struct Impl;
-
  private:
-  std::shared_ptr<Impl> impl_;
+  struct Impl;
+  std::shared_ptr<Impl> impl_;  // shared: lws's teardown keeps it alive after ~HttpServer
 };
 
 }  // namespace switchyard::control

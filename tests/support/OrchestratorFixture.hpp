@@ -37,7 +37,8 @@ class OrchestratorFixture : public ::testing::Test {
   std::optional<control::Result<T>> await(Call&& call, uint64_t timeoutMs = 5000) {
     std::optional<control::Result<T>> out;
     call([&](control::Result<T> r) { out.emplace(std::move(r)); });
-    runUntil(&loop_, [&] { return out.has_value(); }, timeoutMs);
+    runUntil(
+        &loop_, [&] { return out.has_value(); }, timeoutMs);
     return out;
   }
 

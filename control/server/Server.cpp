@@ -1,0 +1,194 @@
+#include "control/server/Server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "control/server/WebAssets.hpp"
+
+namespace switchyard::control {
+
+namespace {
+
+// How often the server asks each worker for its resource usage and dump, for /metrics.
+constexpr uint64_t kWorkerPollMs = 1000;
+
+spdlog::level::level_enum toSpdlog(int fbsLevel) {
+  switch (static_cast<fbs::log::LogLevel>(fbsLevel)) {
+    case fbs::log::LogLevel::TRACE:
+      return spdlog::level::trace;
+    case fbs::log::LogLevel::DEBUG:
+      return spdlog::level::debug;
+    case fbs::log::LogLevel::INFO:
+      return spdlog::level::info;
+    case fbs::log::LogLevel::WARN:
+      return spdlog::level::warn;
+    case fbs::log::LogLevel::ERROR:
+      return spdlog::level::err;
+    default:
+      return spdlog::level::critical;
+  }
+}
+
+}  // namespace
+
+Server::Server(uv_loop_t* loop, ServerConfig config)
+    : loop_(loop), config_(std::move(config)), self_(std::make_shared<Server*>(this)) {}
+
+Server::~Server() {
+  if (pollTimer_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(pollTimer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  }
+}
+
+uint64_t Server::errorsOf(const WorkerChannelCounters& c) {
+  return c.errorResponses + c.timeouts + c.rejected + c.failedOnClose;
+}
+
+std::optional<std::string> Server::start() {
+  startedMs_ = uv_now(loop_);
+  WorkerPoolOptions po;
+  po.count = config_.workers;
+  po.worker.binary = config_.workerBinary;
+  po.worker.logLevel = config_.workerLogLevel;
+  po.worker.logTags = config_.workerLogTags;
+  po.worker.rtcMinPort = config_.rtcMinPort;
+  po.worker.rtcMaxPort = config_.rtcMaxPort;
+  po.worker.listenIps = config_.listenIps;
+  pool_ = std::make_unique<WorkerPool>(loop_, po);
+  slotCounters_.resize(pool_->slots().size());
+  pool_->setLogHandler([](const LogLine& l) {
+    spdlog::log(toSpdlog(l.level), "[worker {}] [{}] {}", l.workerId, l.tag, l.text);
+  });
+  pool_->setDiedHandler(
+      [this](const WorkerPool::Slot& slot, const WorkerExit&, const Worker& dead) {
+        // Metrics are per slot over restarts: keep what the dead worker's channel counted.
+        auto& sc = slotCounters_[slot.id];
+        sc.requestsBefore += dead.channel().counters().requestsSent;
+        sc.errorsBefore += errorsOf(dead.channel().counters());
+        sc.usage.reset();
+      });
+  if (auto r = pool_->start(); !r) return "cannot start workers: " + r.error().describe();
+
+  HttpServerOptions ho;
+  ho.host = config_.httpHost;
+  ho.port = config_.httpPort;
+  http_ = std::make_unique<HttpServer>(loop_, ho);
+  routeHttp();
+  if (auto e = http_->start())
+    return "cannot serve HTTP on " + config_.httpHost + ":" + std::to_string(config_.httpPort) +
+           ": " + *e;
+
+  pollTimer_ = new uv_timer_t;
+  uv_timer_init(loop_, pollTimer_);
+  pollTimer_->data = this;
+  uv_timer_start(
+      pollTimer_, [](uv_timer_t* t) { static_cast<Server*>(t->data)->pollWorkers(); }, 0,
+      kWorkerPollMs);
+  spdlog::info("switchyard listening on http://{}:{} with {} workers (media ports {}-{} on {})",
+               config_.httpHost, http_->boundPort(), pool_->slots().size(), config_.rtcMinPort,
+               config_.rtcMaxPort, fmt::join(config_.listenIps, ","));
+  return std::nullopt;
+}
+
+void Server::pollWorkers() {
+  std::weak_ptr<Server*> alive = self_;
+  for (const auto& slot : pool_->slots()) {
+    if (!slot.worker || !slot.worker->alive()) continue;
+    uint32_t id = slot.id;
+    slot.worker->getResourceUsage([this, alive, id](Result<ResourceUsage> r) {
+      if (alive.expired() || !r.ok()) return;
+      slotCounters_[id].usage = r.value();
+    });
+    slot.worker->dump([this, alive, id](Result<WorkerDump> r) {
+      if (alive.expired() || !r.ok()) return;
+      slotCounters_[id].routers = r.value().routerIds.size();
+    });
+  }
+}
+
+ServerMetrics Server::metrics() const {
+  ServerMetrics m;
+  m.uptimeSeconds = (uv_now(loop_) - startedMs_) / 1000;
+  m.httpRequests = httpRequests_;
+  for (const auto& slot : pool_->slots()) {
+    const auto& sc = slotCounters_[slot.id];
+    WorkerMetrics w;
+    w.id = slot.id;
+    w.restarts = slot.restarts;
+    w.requests = sc.requestsBefore;
+    w.requestErrors = sc.errorsBefore;
+    if (slot.worker) {
+      w.pid = slot.worker->pid();
+      w.up = slot.worker->alive();
+      w.requests += slot.worker->channel().counters().requestsSent;
+      w.requestErrors += errorsOf(slot.worker->channel().counters());
+    }
+    if (sc.usage && w.up) {
+      w.haveUsage = true;
+      w.usage = *sc.usage;
+    }
+    w.routers = w.up ? sc.routers : 0;
+    m.workers.push_back(w);
+  }
+  return m;
+}
+
+void Server::routeHttp() {
+  auto count = [this](auto handler) {
+    return [this, handler](const HttpRequest& req, std::shared_ptr<HttpResponder> res) {
+      ++httpRequests_;
+      handler(req, std::move(res));
+    };
+  };
+  http_->route(
+      "GET", "/healthz", count([this](const HttpRequest&, std::shared_ptr<HttpResponder> res) {
+        nlohmann::json workers = nlohmann::json::array();
+        bool allUp = true;
+        for (const auto& slot : pool_->slots()) {
+          bool up = slot.worker && slot.worker->alive();
+          allUp = allUp && up;
+          workers.push_back({{"id", slot.id},
+                             {"pid", up ? slot.worker->pid() : 0},
+                             {"up", up},
+                             {"restarts", slot.restarts}});
+        }
+        nlohmann::json body = {{"status", allUp ? "ok" : "degraded"}, {"workers", workers}};
+        res->respond(
+            {allUp ? 200 : 503, {{"content-type", "application/json"}}, body.dump() + "\n"});
+      }));
+  http_->route("GET", "/metrics",
+               count([this](const HttpRequest&, std::shared_ptr<HttpResponder> res) {
+                 res->respond({200,
+                               {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}},
+                               renderPrometheus(metrics())});
+               }));
+  http_->route(
+      "GET", "/", count([](const HttpRequest& req, std::shared_ptr<HttpResponder> res) {
+        if (req.path != "/" && req.path != "/index.html") {
+          res->respond({404, {{"content-type", "text/plain"}}, "not found\n"});
+          return;
+        }
+        res->respond(
+            {200, {{"content-type", "text/html; charset=utf-8"}}, std::string(kIndexHtml)});
+      }));
+}
+
+uint16_t Server::httpPort() const {
+  return http_ ? http_->boundPort() : 0;
+}
+
+void Server::stop(std::function<void()> done) {
+  if (stopping_) return;
+  stopping_ = true;
+  spdlog::info("switchyard stopping");
+  if (pollTimer_) uv_timer_stop(pollTimer_);
+  if (http_) http_->stop();
+  pool_->close([done = std::move(done)] {
+    spdlog::info("all workers exited");
+    if (done) done();
+  });
+}
+
+}  // namespace switchyard::control

@@ -1,0 +1,283 @@
+#include "control/server/ServerConfig.hpp"
+
+#include <uv.h>
+
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace switchyard::control {
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr uint16_t kMinRtcPort = 1024;
+constexpr uint32_t kMaxWorkers = 1024;
+// Development mode binds to loopback only, so the open access it grants stays on this machine.
+constexpr const char* kDevHttpHost = "127.0.0.1";
+constexpr uint16_t kDevHttpPort = 8080;
+constexpr const char* kDevMediaIp = "127.0.0.1";
+
+const char* const kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+
+bool isLogLevel(const std::string& s) {
+  for (const char* l : kLogLevels) {
+    if (s == l) return true;
+  }
+  return false;
+}
+
+bool isIp(const std::string& ip) {
+  unsigned char buf[16];
+  return uv_inet_pton(AF_INET, ip.c_str(), buf) == 0 ||
+         uv_inet_pton(AF_INET6, ip.c_str(), buf) == 0;
+}
+
+template <typename T>
+bool parseNumber(std::string_view s, T& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+// "ADDR:PORT", "[v6]:PORT" or ":PORT".
+std::optional<std::string> parseHostPort(const std::string& s, std::string& host, uint16_t& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return "'" + s + "' is not ADDR:PORT";
+  std::string h = s.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) h = "0.0.0.0";
+  uint16_t p = 0;
+  if (!parseNumber(std::string_view(s).substr(colon + 1), p)) {
+    return "'" + s + "' has no valid port";
+  }
+  if (!isIp(h)) return "'" + h + "' is not an IP address";
+  host = h;
+  port = p;
+  return std::nullopt;
+}
+
+std::optional<std::string> parsePortRange(const std::string& s, uint16_t& min, uint16_t& max) {
+  auto dash = s.find('-');
+  uint16_t a = 0, b = 0;
+  if (dash == std::string::npos || !parseNumber(std::string_view(s).substr(0, dash), a) ||
+      !parseNumber(std::string_view(s).substr(dash + 1), b)) {
+    return "'" + s + "' is not MIN-MAX";
+  }
+  if (a < kMinRtcPort || a > b) return "'" + s + "' must satisfy 1024 <= MIN <= MAX <= 65535";
+  min = a;
+  max = b;
+  return std::nullopt;
+}
+
+void applyDevDefaults(ServerConfig& c) {
+  c.dev = true;
+  c.httpHost = kDevHttpHost;
+  c.httpPort = kDevHttpPort;
+  c.listenIps = {kDevMediaIp};
+  c.announcedIp.clear();
+  c.openLoopbackAccess = true;
+  c.apiKeys[kDevApiKey] = kDevApiSecret;
+}
+
+// nlohmann's get<uint16_t>() wraps out-of-range numbers silently; ports and counts must not.
+template <typename T>
+T getUnsigned(const nlohmann::json& j, const char* what) {
+  if (!j.is_number_integer())
+    throw std::invalid_argument(std::string(what) + " must be an integer");
+  if (j.is_number_unsigned() ? j.get<uint64_t>() > std::numeric_limits<T>::max()
+                             : (j.get<int64_t>() < 0 || static_cast<uint64_t>(j.get<int64_t>()) >
+                                                            std::numeric_limits<T>::max())) {
+    throw std::invalid_argument(std::string(what) + " is out of range (0-" +
+                                std::to_string(std::numeric_limits<T>::max()) + ")");
+  }
+  return static_cast<T>(j.get<uint64_t>());
+}
+
+}  // namespace
+
+std::optional<std::string> applyConfigJson(ServerConfig& c, const std::string& text) {
+  using nlohmann::json;
+  json j;
+  try {
+    // Comments are allowed so the sample file can explain itself.
+    j = json::parse(text, nullptr, true, /*ignore_comments=*/true);
+  } catch (const json::exception& e) {
+    // parse_error for bad syntax, out_of_range for numbers too big for any type.
+    return std::string("not valid JSON: ") + e.what();
+  }
+  if (!j.is_object()) return "the top level must be an object";
+  try {
+    static const char* const kTopKeys[] = {"http", "workers", "rtc", "log", "auth", "dev"};
+    for (auto& [key, value] : j.items()) {
+      bool known = false;
+      for (const char* k : kTopKeys)
+        known = known || key == k;
+      if (!known) return "unknown key '" + key + "'";
+      (void)value;
+    }
+    if (j.contains("dev") && j["dev"].get<bool>()) applyDevDefaults(c);
+    if (auto it = j.find("http"); it != j.end()) {
+      if (it->contains("listen")) {
+        if (auto e = parseHostPort((*it)["listen"].get<std::string>(), c.httpHost, c.httpPort)) {
+          return "http.listen: " + *e;
+        }
+      }
+    }
+    if (auto it = j.find("workers"); it != j.end()) {
+      if (it->contains("count")) c.workers = getUnsigned<uint32_t>((*it)["count"], "workers.count");
+      if (it->contains("binary")) c.workerBinary = (*it)["binary"].get<std::string>();
+      if (it->contains("logLevel")) c.workerLogLevel = (*it)["logLevel"].get<std::string>();
+      if (it->contains("logTags")) {
+        c.workerLogTags = (*it)["logTags"].get<std::vector<std::string>>();
+      }
+    }
+    if (auto it = j.find("rtc"); it != j.end()) {
+      if (it->contains("minPort"))
+        c.rtcMinPort = getUnsigned<uint16_t>((*it)["minPort"], "rtc.minPort");
+      if (it->contains("maxPort"))
+        c.rtcMaxPort = getUnsigned<uint16_t>((*it)["maxPort"], "rtc.maxPort");
+      if (it->contains("listenIps")) {
+        c.listenIps = (*it)["listenIps"].get<std::vector<std::string>>();
+      }
+      if (it->contains("announcedIp") && !(*it)["announcedIp"].is_null()) {
+        c.announcedIp = (*it)["announcedIp"].get<std::string>();
+      }
+    }
+    if (auto it = j.find("log"); it != j.end() && it->contains("level")) {
+      c.logLevel = (*it)["level"].get<std::string>();
+    }
+    if (auto it = j.find("auth"); it != j.end() && it->contains("keys")) {
+      for (auto& [k, v] : (*it)["keys"].items())
+        c.apiKeys[k] = v.get<std::string>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return std::string("a value has the wrong type: ") + e.what();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::optional<std::string> validate(const ServerConfig& c) {
+  if (c.workers > kMaxWorkers) return "workers: at most " + std::to_string(kMaxWorkers);
+  if (c.rtcMinPort < kMinRtcPort || c.rtcMinPort > c.rtcMaxPort) {
+    return "rtc ports: need 1024 <= min (" + std::to_string(c.rtcMinPort) + ") <= max (" +
+           std::to_string(c.rtcMaxPort) + ")";
+  }
+  if (c.listenIps.empty()) return "rtc.listenIps: at least one IP";
+  for (const auto& ip : c.listenIps) {
+    if (!isIp(ip)) return "rtc.listenIps: '" + ip + "' is not an IP address";
+  }
+  if (!c.announcedIp.empty() && !isIp(c.announcedIp)) {
+    return "rtc.announcedIp: '" + c.announcedIp + "' is not an IP address";
+  }
+  if (!isLogLevel(c.logLevel)) return "log.level: '" + c.logLevel + "' is not a log level";
+  if (!isLogLevel(c.workerLogLevel)) {
+    return "workers.logLevel: '" + c.workerLogLevel + "' is not a log level";
+  }
+  for (const auto& [k, v] : c.apiKeys) {
+    if (k.empty() || v.size() < 16) return "auth.keys: key '" + k + "' needs a secret of 16+ chars";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string serverUsageText() {
+  return R"(usage: switchyard [options]
+  --dev                    development mode: HTTP on 127.0.0.1:8080, media on 127.0.0.1,
+                           a printed development key, no token needed from loopback
+  --config FILE            JSON config file (see deploy/switchyard.sample.json)
+  --http-listen ADDR:PORT  HTTP address (default 0.0.0.0:8080)
+  --workers N              worker processes (default: one per core)
+  --rtc-ports MIN-MAX      UDP/TCP port range for media (default 40000-49999)
+  --listen-ip IP           IP to receive media on (default 0.0.0.0)
+  --announced-ip IP        IP to announce to clients (NAT, cloud); default the listen IP
+  --log-level LEVEL        trace|debug|info|warn|error|off (default info)
+  --worker-bin PATH        switchyard-worker to run (default: beside this executable)
+  --version, --help
+Flags override the config file. Exit codes: 0 clean, 1 runtime error, 64 invalid usage.
+)";
+}
+
+ConfigResult parseServerCommandLine(int argc, char* argv[]) {
+  ServerConfig c;
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string configPath;
+  bool dev = false;
+  static const char* const kValueFlags[] = {"--config",    "--http-listen", "--workers",
+                                            "--rtc-ports", "--listen-ip",   "--announced-ip",
+                                            "--log-level", "--worker-bin"};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") return ConfigInfo{serverUsageText()};
+    if (arg == "--version") return ConfigInfo{std::string("switchyard ") + kVersion + "\n"};
+    if (arg == "--dev") {
+      dev = true;
+      continue;
+    }
+    std::string name = arg, value;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    } else {
+      bool takesValue = false;
+      for (const char* f : kValueFlags)
+        takesValue = takesValue || name == f;
+      if (!takesValue) return ConfigError{"unknown option '" + arg + "'"};
+      if (i + 1 >= argc) return ConfigError{"option '" + arg + "' needs a value"};
+      value = argv[++i];
+    }
+    bool known = false;
+    for (const char* f : kValueFlags)
+      known = known || name == f;
+    if (!known) return ConfigError{"unknown option '" + name + "'"};
+    if (name == "--config") {
+      configPath = value;
+    } else {
+      flags.emplace_back(name, value);
+    }
+  }
+  if (dev) applyDevDefaults(c);
+  if (!configPath.empty()) {
+    std::ifstream in(configPath);
+    if (!in) return ConfigError{"cannot read config file '" + configPath + "'"};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (auto e = applyConfigJson(c, ss.str())) return ConfigError{configPath + ": " + *e};
+    c.configPath = configPath;
+  }
+  bool listenIpFlagSeen = false;
+  for (const auto& [name, value] : flags) {
+    if (name == "--http-listen") {
+      if (auto e = parseHostPort(value, c.httpHost, c.httpPort))
+        return ConfigError{name + ": " + *e};
+    } else if (name == "--workers") {
+      if (!parseNumber(value, c.workers) || c.workers == 0) {
+        return ConfigError{"--workers: '" + value + "' is not a positive number"};
+      }
+    } else if (name == "--rtc-ports") {
+      if (auto e = parsePortRange(value, c.rtcMinPort, c.rtcMaxPort))
+        return ConfigError{name + ": " + *e};
+    } else if (name == "--listen-ip") {
+      if (!listenIpFlagSeen) c.listenIps.clear();
+      listenIpFlagSeen = true;
+      c.listenIps.push_back(value);
+    } else if (name == "--announced-ip") {
+      c.announcedIp = value;
+    } else if (name == "--log-level") {
+      c.logLevel = value;
+    } else if (name == "--worker-bin") {
+      c.workerBinary = value;
+    }
+  }
+  if (auto e = validate(c)) return ConfigError{*e};
+  return c;
+}
+
+}  // namespace switchyard::control
