@@ -21,7 +21,7 @@ if [[ "${SWITCHYARD_TEST_QUICK:-0}" != 1 ]]; then
   if CC=clang CXX=clang++ deploy/build.sh build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DSWITCHYARD_BUILD_FUZZ=ON -DSWITCHYARD_BUILD_TESTS=OFF -DSWITCHYARD_BUILD_BENCH=OFF \
       -DSWITCHYARD_FUZZ_SECONDS="${SWITCHYARD_FUZZ_SECONDS:-20}"; then
-    run_suite "fuzz targets" build-fuzz -L fuzz
+    run_suite "fuzz targets" build-fuzz -L fuzz -j2
   else
     echo "fuzz build failed"; status=1
   fi

@@ -32,6 +32,26 @@ TEST_F(Orchestrator, SpawnedWorkerAnnouncesItselfAndAnswersDump) {
   EXPECT_EQ(dump->value().logLevel, "info");
 }
 
+TEST_F(Orchestrator, NotificationSubscriptionsDeliverUntilReset) {
+  auto w = spawn(workerOptions(2));
+  ASSERT_TRUE(w);
+  // Subscribed before the loop runs, so the worker's first notification is still to come.
+  int kept = 0, dropped = 0;
+  uint32_t workerIdSeen = 99;
+  auto keep = w->channel().subscribe("", [&](const fbs::notification::Notification& n) {
+    ++kept;
+    if (auto* body = n.body_as_Worker_RunningNotification()) workerIdSeen = body->worker_id();
+  });
+  auto drop = w->channel().subscribe("", [&](const fbs::notification::Notification&) { ++dropped; });
+  auto other = w->channel().subscribe("some-transport",
+                                      [&](const fbs::notification::Notification&) { ++dropped; });
+  drop.reset();
+  ASSERT_TRUE(runUntil(&loop_, [&] { return kept == 1; }, 5000));
+  EXPECT_EQ(workerIdSeen, 2u);
+  EXPECT_EQ(dropped, 0);
+  EXPECT_EQ(w->channel().counters().notifications, 1u);
+}
+
 TEST_F(Orchestrator, RouterLifecycleShowsInDumps) {
   auto w = spawn(workerOptions());
   control::RouterOptions ro;
@@ -161,7 +181,8 @@ TEST_F(Orchestrator, BoundedQueueFailsRequestsClearlyWhenTheWorkerStopsReading) 
   std::string queueFullReason;
   for (int i = 0; i < 2000 && queueFull == 0; ++i) {
     ++sent;
-    big.id = "r" + std::to_string(i);
+    big.id = "r";
+    big.id += std::to_string(i);
     w->createRouter(big, [&](Result<std::shared_ptr<control::Router>> r) {
       if (r.ok()) {
         ++answered;

@@ -78,9 +78,8 @@ std::vector<flatbuffers::Offset<fbs::common::RtpCodecCapability>> writeCodecCapa
   return out;
 }
 
-std::string newObjectId() {
-  // Not a security boundary; ids only need to be unique. One generator per thread, seeded once.
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+std::string newObjectId(std::mt19937_64& rng) {
+  // Not a security boundary: ids only need to be unique, and 128 random bits are.
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id(32, '0');
   for (int half = 0; half < 2; ++half) {

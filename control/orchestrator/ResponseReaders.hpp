@@ -1,6 +1,7 @@
 #pragma once
 // Conversions between the schema's tables and the orchestrator's plain values.
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,6 @@ std::vector<flatbuffers::Offset<fbs::common::RtpCodecCapability>> writeCodecCapa
     flatbuffers::FlatBufferBuilder& b, const std::vector<CodecCapability>& codecs);
 
 // A random 128-bit id in hex, for routers and the objects later issues add.
-std::string newObjectId();
+std::string newObjectId(std::mt19937_64& rng);
 
 }  // namespace switchyard::control

@@ -262,7 +262,7 @@ void Worker::updateSettings(std::string logLevel, std::vector<std::string> logTa
 }
 
 void Worker::createRouter(RouterOptions options, Callback<std::shared_ptr<Router>> cb) {
-  if (options.id.empty()) options.id = newObjectId();
+  if (options.id.empty()) options.id = newObjectId(idRng_);
   std::string id = options.id;
   std::weak_ptr<Worker> weak = weak_from_this();
   channel_->request(

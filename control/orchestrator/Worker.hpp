@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,7 @@ class Worker : public std::enable_shared_from_this<Worker> {
   ExitHandler onExit_;
   std::function<void()> onRunning_;
   LogHandler onLog_;
+  std::mt19937_64 idRng_{std::random_device{}()};
 };
 
 }  // namespace switchyard::control
