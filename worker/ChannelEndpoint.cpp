@@ -16,6 +16,9 @@ constexpr size_t kMaxWriteQueueBytes = 32 * 1024 * 1024;
 constexpr size_t kLogQueueLimitBytes = 4 * 1024 * 1024;
 // Builders start this big and keep what they grow to, so steady state allocates nothing.
 constexpr size_t kInitialBuilderBytes = 16 * 1024;
+// A batch is flushed early once this big, so one read of many requests cannot build a batch
+// larger than the write queue allows.
+constexpr size_t kMaxBatchBytes = 256 * 1024;
 
 std::shared_ptr<spdlog::logger> channelLogger() {
   auto l = spdlog::get("channel");
@@ -30,7 +33,9 @@ ChannelEndpoint::ChannelEndpoint(uv_loop_t* loop, int readFd, int writeFd, uint3
       writeFd_(writeFd),
       workerId_(workerId),
       builder_(kInitialBuilderBytes),
-      logBuilder_(kInitialBuilderBytes) {}
+      logBuilder_(kInitialBuilderBytes) {
+  batch_.reserve(kMaxBatchBytes);
+}
 
 ChannelEndpoint::~ChannelEndpoint() {
   if (writer_) writer_->detach();
@@ -82,6 +87,7 @@ void ChannelEndpoint::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*
   auto* self = static_cast<ChannelEndpoint*>(stream->data);
   if (nread > 0) {
     self->counters_.bytesIn += static_cast<uint64_t>(nread);
+    self->batching_ = true;
     self->decoder_.commit(
         static_cast<size_t>(nread),
         [self](std::span<const uint8_t> frame) { self->handleFrame(frame); },
@@ -90,6 +96,8 @@ void ChannelEndpoint::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*
           channelLogger()->warn("dropped an oversize frame of {} bytes (maximum {})", length,
                                 control::kMaxMessageSize);
         });
+    self->batching_ = false;
+    self->flushBatch();
   } else if (nread == UV_EOF) {
     self->fail("the orchestrator closed the control channel");
   } else if (nread < 0) {
@@ -129,24 +137,55 @@ flatbuffers::FlatBufferBuilder& ChannelEndpoint::builder() {
 void ChannelEndpoint::send(flatbuffers::FlatBufferBuilder& finished) {
   if (!writer_ || closingDone_) return;
   auto frame = finished.GetBufferSpan();
-  switch (writer_->write({frame.data(), frame.size()})) {
-    case control::FrameWriter::Result::kWritten:
-    case control::FrameWriter::Result::kQueued:
-      return;
-    case control::FrameWriter::Result::kTooLarge:
-      ++counters_.messagesDropped;
+  writeFrame({frame.data(), frame.size()}, /*isLog=*/false);
+}
+
+bool ChannelEndpoint::writeFrame(std::span<const uint8_t> frame, bool isLog) {
+  if (frame.size() > control::kMaxMessageSize + control::kLengthPrefixSize) {
+    ++(isLog ? counters_.logsDropped : counters_.messagesDropped);
+    if (!isLog) {
       channelLogger()->error("dropped an outgoing message of {} bytes: above the maximum {}",
                              frame.size(), control::kMaxMessageSize);
-      return;
-    case control::FrameWriter::Result::kQueueFull:
-      ++counters_.messagesDropped;
-      channelLogger()->error("dropped an outgoing message: {} bytes already queued",
-                             writer_->queuedBytes());
-      return;
-    case control::FrameWriter::Result::kClosed:
-      fail(std::string("control channel write failed: ") + uv_strerror(writer_->lastError()));
-      return;
+    }
+    return false;
   }
+  if (batching_) {
+    if (batch_.size() + frame.size() > kMaxBatchBytes) flushBatch();
+    batch_.insert(batch_.end(), frame.begin(), frame.end());
+    return true;
+  }
+  switch (writer_->writeBatch(frame)) {
+    case control::FrameWriter::Result::kWritten:
+    case control::FrameWriter::Result::kQueued:
+      return true;
+    case control::FrameWriter::Result::kTooLarge:
+    case control::FrameWriter::Result::kQueueFull:
+      ++(isLog ? counters_.logsDropped : counters_.messagesDropped);
+      if (!isLog) {
+        channelLogger()->error("dropped an outgoing message: {} bytes already queued",
+                               writer_->queuedBytes());
+      }
+      return false;
+    case control::FrameWriter::Result::kClosed:
+      if (!isLog) {
+        fail(std::string("control channel write failed: ") + uv_strerror(writer_->lastError()));
+      }
+      return false;
+  }
+  return false;
+}
+
+void ChannelEndpoint::flushBatch() {
+  if (batch_.empty() || !writer_) return;
+  // Written as one unit: a partial failure drops the batch's messages, counted as one.
+  bool wasBatching = batching_;
+  batching_ = false;
+  std::vector<uint8_t> pending;
+  pending.swap(batch_);
+  writeFrame(pending, /*isLog=*/false);
+  pending.clear();
+  batch_.swap(pending);
+  batching_ = wasBatching;
 }
 
 void ChannelEndpoint::notify(std::string_view handlerId, fbs::notification::Event event,
@@ -168,11 +207,7 @@ void ChannelEndpoint::sendLog(fbs::log::LogLevel level, std::string_view tag, st
   logBuilder_.Clear();
   control::finishLog(logBuilder_, level, workerId_, tag, text, timestampUs);
   auto frame = logBuilder_.GetBufferSpan();
-  auto result = writer_->write({frame.data(), frame.size()});
-  if (result != control::FrameWriter::Result::kWritten &&
-      result != control::FrameWriter::Result::kQueued) {
-    ++counters_.logsDropped;
-  }
+  writeFrame({frame.data(), frame.size()}, /*isLog=*/true);
   inLogSend_ = false;
 }
 
@@ -199,6 +234,7 @@ void ChannelEndpoint::fail(std::string_view reason) {
 
 void ChannelEndpoint::close(std::function<void()> done) {
   if (closing_) return;
+  flushBatch();
   closing_ = true;
   open_ = false;
   onCloseDone_ = std::move(done);

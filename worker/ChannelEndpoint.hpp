@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "control/channel/ChannelRequest.hpp"
 #include "control/channel/FrameDecoder.hpp"
@@ -73,6 +74,9 @@ class ChannelEndpoint final : public control::MessageSink {
   static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   void handleFrame(std::span<const uint8_t> frame);
+  // Appends to the batch while a read is being handled, else writes at once.
+  bool writeFrame(std::span<const uint8_t> frame, bool isLog);
+  void flushBatch();
   void fail(std::string_view reason);
   void closeHandles();
 
@@ -93,6 +97,9 @@ class ChannelEndpoint final : public control::MessageSink {
   bool open_ = false;
   bool closing_ = false;
   bool inLogSend_ = false;
+  // Responses to the requests of one read go out in one write.
+  std::vector<uint8_t> batch_;
+  bool batching_ = false;
   bool closingDone_ = false;
   int handlesOpen_ = 0;
 };

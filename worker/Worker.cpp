@@ -32,6 +32,7 @@ Worker::~Worker() {
 
 int Worker::run() {
   startMs_ = uv_now(loop_);
+  pid_ = static_cast<uint32_t>(getpid());
   // A write to a closed channel must fail with EPIPE, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -65,8 +66,8 @@ int Worker::run() {
   channel_.notify("", fbs::notification::Event::WORKER_RUNNING,
                   fbs::notification::Body::Worker_RunningNotification,
                   [&](flatbuffers::FlatBufferBuilder& b) {
-                    return fbs::worker::CreateRunningNotificationDirect(
-                        b, settings_.workerId, static_cast<uint32_t>(getpid()), kVersion.data());
+                    return fbs::worker::CreateRunningNotificationDirect(b, settings_.workerId, pid_,
+                                                                        kVersion.data());
                   });
   spdlog::info("worker {} running (pid {}, rtc ports {}-{})", settings_.workerId, getpid(),
                settings_.rtcMinPort, settings_.rtcMaxPort);
@@ -150,8 +151,7 @@ void Worker::dump(control::ChannelRequest& request) {
     std::vector<flatbuffers::Offset<flatbuffers::String>> tags;
     for (const auto& t : logging_.tags())
       tags.push_back(b.CreateString(t));
-    return fbs::worker::CreateDumpResponseDirect(b, settings_.workerId,
-                                                 static_cast<uint32_t>(getpid()), &ids, stats,
+    return fbs::worker::CreateDumpResponseDirect(b, settings_.workerId, pid_, &ids, stats,
                                                  logging_.level().c_str(), &tags);
   });
 }

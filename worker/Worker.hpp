@@ -43,6 +43,7 @@ class Worker {
   uv_signal_t sigint_{};
   uv_timer_t shutdownTimer_{};
   uint64_t startMs_ = 0;
+  uint32_t pid_ = 0;  // cached: glibc does not cache getpid(), and dump asks for it
   bool closing_ = false;
   int exitCode_ = kExitOk;
 };

@@ -40,8 +40,12 @@ void FrameWriter::detach() {
 }
 
 FrameWriter::Result FrameWriter::write(std::span<const uint8_t> frame) {
-  if (failed_ || !anchor_) return Result::kClosed;
   if (frame.size() > maxFrameSize_ + kLengthPrefixSize) return Result::kTooLarge;
+  return writeBatch(frame);
+}
+
+FrameWriter::Result FrameWriter::writeBatch(std::span<const uint8_t> frame) {
+  if (failed_ || !anchor_) return Result::kClosed;
 
   size_t offset = 0;
   // Writing directly would overtake queued bytes; only try when nothing is queued.

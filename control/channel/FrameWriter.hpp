@@ -18,6 +18,8 @@ class FrameWriter {
   // Takes a complete frame (length prefix included). The bytes are copied only when the
   // socket cannot take them all now.
   Result write(std::span<const uint8_t> frame);
+  // Several complete frames in one buffer (a batch): one syscall for all of them.
+  Result writeBatch(std::span<const uint8_t> frames);
 
   // Bytes accepted but not yet handed to the kernel.
   size_t queuedBytes() const { return queuedBytes_; }
