@@ -15,7 +15,13 @@ BUILD_PACKAGES=(
   curl procps
 )
 
+# Only for re-capturing the packet fixtures (tests/fixtures/rtp/capture/): --with-capture.
+CAPTURE_PACKAGES=(
+  chromium python3-aiortc tshark gstreamer1.0-tools gstreamer1.0-plugins-good ffmpeg nodejs npm
+)
+
 want=("${BUILD_PACKAGES[@]}")
+if [[ " $* " == *" --with-capture "* ]]; then want+=("${CAPTURE_PACKAGES[@]}"); fi
 if [[ "${1:-}" == "--list" ]]; then
   printf '%s\n' "${want[@]}"
   exit 0
