@@ -17,8 +17,11 @@ BUILD_PACKAGES=(
 
 # Only for re-capturing the packet fixtures (tests/fixtures/rtp/capture/): --with-capture.
 CAPTURE_PACKAGES=(
-  chromium python3-aiortc tshark gstreamer1.0-tools gstreamer1.0-plugins-good ffmpeg nodejs npm
+  chromium python3-aiortc tshark gstreamer1.0-tools gstreamer1.0-plugins-good ffmpeg nodejs
 )
+# Debian's nodejs lacks npm; a nodejs from elsewhere (nodesource) bundles it and conflicts
+# with Debian's npm package, so ask for npm only when no npm is on the PATH.
+command -v npm >/dev/null || CAPTURE_PACKAGES+=(npm)
 
 want=("${BUILD_PACKAGES[@]}")
 if [[ " $* " == *" --with-capture "* ]]; then want+=("${CAPTURE_PACKAGES[@]}"); fi
