@@ -24,7 +24,10 @@ const char* parseErrorName(ParseError e);
 template <typename T>
 class Parsed {
  public:
-  Parsed(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  // Two overloads rather than one by-value parameter: a by-value parameter costs a second copy
+  // of types without a move constructor (RtpPacket copies only its used slots, by design).
+  Parsed(const T& value) : v_(value) {}  // NOLINT: implicit by design
+  Parsed(T&& value) : v_(std::move(value)) {}  // NOLINT
   Parsed(ParseError error) : v_(error) {}    // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
