@@ -26,9 +26,9 @@ class Parsed {
  public:
   // Two overloads rather than one by-value parameter: a by-value parameter costs a second copy
   // of types without a move constructor (RtpPacket copies only its used slots, by design).
-  Parsed(const T& value) : v_(value) {}  // NOLINT: implicit by design
+  Parsed(const T& value) : v_(value) {}        // NOLINT: implicit by design
   Parsed(T&& value) : v_(std::move(value)) {}  // NOLINT
-  Parsed(ParseError error) : v_(error) {}    // NOLINT
+  Parsed(ParseError error) : v_(error) {}      // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() { return std::get<0>(v_); }

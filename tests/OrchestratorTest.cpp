@@ -42,11 +42,13 @@ TEST_F(Orchestrator, NotificationSubscriptionsDeliverUntilReset) {
     ++kept;
     if (auto* body = n.body_as_Worker_RunningNotification()) workerIdSeen = body->worker_id();
   });
-  auto drop = w->channel().subscribe("", [&](const fbs::notification::Notification&) { ++dropped; });
+  auto drop =
+      w->channel().subscribe("", [&](const fbs::notification::Notification&) { ++dropped; });
   auto other = w->channel().subscribe("some-transport",
                                       [&](const fbs::notification::Notification&) { ++dropped; });
   drop.reset();
-  ASSERT_TRUE(runUntil(&loop_, [&] { return kept == 1; }, 5000));
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return kept == 1; }, 5000));
   EXPECT_EQ(workerIdSeen, 2u);
   EXPECT_EQ(dropped, 0);
   EXPECT_EQ(w->channel().counters().notifications, 1u);
