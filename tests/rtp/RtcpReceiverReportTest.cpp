@@ -12,25 +12,12 @@
 #include "rtp/rtcp/RtcpCompound.hpp"
 #include "rtp/rtcp/RtcpReceiverReport.hpp"
 #include "tests/support/Fixtures.hpp"
+#include "tests/support/RtcpTestSupport.hpp"
 
 namespace switchyard::rtp {
 namespace {
 
-std::vector<uint8_t> hex(std::string_view s) {
-  std::vector<uint8_t> out;
-  int high = -1;
-  for (char c : s) {
-    if (c == ' ') continue;
-    int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<uint8_t>(high << 4 | v));
-      high = -1;
-    }
-  }
-  return out;
-}
+using test::hex;
 
 constexpr const char* kBlockA = "01020304 40 000005 00011234 00000020 11223344 00010000";
 constexpr const char* kBlockB = "05060708 00 fffffe 0001ffff 00000100 00000000 00000000";
@@ -160,19 +147,7 @@ TEST(RtcpReceiverReportTest, TruncationAtEveryOffsetIsRejected) {
   }
 }
 
-// The packets of type `type` in the aiortc capture, each with the name of its datagram.
-std::vector<std::pair<std::string, std::vector<uint8_t>>> aiortcPackets(uint8_t type) {
-  std::vector<std::pair<std::string, std::vector<uint8_t>>> out;
-  for (const auto& f : test::loadFixture("rtp/aiortc-rtcp.hex")) {
-    auto compound = RtcpCompound::parse(f.bytes);
-    EXPECT_TRUE(compound.ok()) << f.name;
-    if (!compound) continue;
-    for (const auto& p : *compound) {
-      if (p.header.packetType() == type) out.push_back({f.name, {p.bytes.begin(), p.bytes.end()}});
-    }
-  }
-  return out;
-}
+using test::aiortcPackets;
 
 TEST(RtcpReceiverReportTest, ParsesAiortcReports) {
   auto packets = aiortcPackets(kRtcpTypeRr);

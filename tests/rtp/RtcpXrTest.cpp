@@ -7,25 +7,12 @@
 #include <vector>
 
 #include "rtp/rtcp/RtcpXr.hpp"
+#include "tests/support/RtcpTestSupport.hpp"
 
 namespace switchyard::rtp {
 namespace {
 
-std::vector<uint8_t> hex(std::string_view s) {
-  std::vector<uint8_t> out;
-  int high = -1;
-  for (char c : s) {
-    if (c == ' ') continue;
-    int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<uint8_t>(high << 4 | v));
-      high = -1;
-    }
-  }
-  return out;
-}
+using test::hex;
 
 struct Case {
   const char* name;
