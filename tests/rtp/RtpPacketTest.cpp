@@ -14,35 +14,14 @@
 
 #include "rtp/RtpPacket.hpp"
 #include "tests/support/Fixtures.hpp"
+#include "tests/support/Hex.hpp"
 
 namespace switchyard::rtp {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-Bytes hex(std::string_view text) {
-  Bytes out;
-  int high = -1;
-  for (char ch : text) {
-    int v;
-    if (ch >= '0' && ch <= '9') {
-      v = ch - '0';
-    } else if (ch >= 'a' && ch <= 'f') {
-      v = ch - 'a' + 10;
-    } else if (ch >= 'A' && ch <= 'F') {
-      v = ch - 'A' + 10;
-    } else {
-      continue;
-    }
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<uint8_t>(high << 4 | v));
-      high = -1;
-    }
-  }
-  return out;
-}
+using test::hex;
 
 // A packet buffer with room to grow: the first `size` bytes are the packet.
 struct Buffer {

@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the RTCP tests: hex literals, and the packets of one type in aiortc's
+// Helpers shared by the RTCP tests: the packets of one type in aiortc's
 // captured RTCP (tests/fixtures/rtp/aiortc-rtcp.hex).
 
 #include <gtest/gtest.h>
@@ -13,25 +13,9 @@
 
 #include "rtp/rtcp/RtcpCompound.hpp"
 #include "tests/support/Fixtures.hpp"
+#include "tests/support/Hex.hpp"
 
 namespace switchyard::test {
-
-// Bytes from hex digits; spaces are ignored.
-inline std::vector<uint8_t> hex(std::string_view s) {
-  std::vector<uint8_t> out;
-  int high = -1;
-  for (char c : s) {
-    if (c == ' ') continue;
-    int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<uint8_t>(high << 4 | v));
-      high = -1;
-    }
-  }
-  return out;
-}
 
 // The packets of type `type` in the aiortc capture, each with the name of its datagram.
 inline std::vector<std::pair<std::string, std::vector<uint8_t>>> aiortcPackets(uint8_t type) {
