@@ -258,6 +258,36 @@ void parseOnly(benchmark::State& state, std::vector<uint8_t> bytes) {
   }
 }
 
+// parseInto one long-lived packet, as a receive path holding an RtpPacket per buffer does.
+void parseIntoOnly(benchmark::State& state, std::vector<uint8_t> bytes) {
+  RtpPacket packet;
+  if (RtpPacket::parseInto(bytes, bytes.size(), packet)) {
+    return state.SkipWithError("fixture does not parse");
+  }
+  for (auto _ : state) {
+    auto error = RtpPacket::parseInto(bytes, bytes.size(), packet);
+    benchmark::DoNotOptimize(error);
+    benchmark::DoNotOptimize(packet);
+  }
+}
+
+// parseInto, then `lookup`: what the receive path pays per packet.
+template <typename Lookup>
+void parseIntoAndLookup(benchmark::State& state, std::vector<uint8_t> bytes,
+                        const RtpHeaderExtensionMap& map, Lookup lookup) {
+  RtpPacket packet;
+  if (RtpPacket::parseInto(bytes, bytes.size(), packet)) {
+    return state.SkipWithError("fixture does not parse");
+  }
+  if (!found(lookup(packet, map))) return state.SkipWithError("extension not found");
+  for (auto _ : state) {
+    if (!RtpPacket::parseInto(bytes, bytes.size(), packet)) {
+      auto result = lookup(packet, map);
+      benchmark::DoNotOptimize(result);
+    }
+  }
+}
+
 // Parse, then `lookup` on the parsed packet; the fixture must hold what lookup looks for.
 template <typename Lookup>
 void parseAndLookup(benchmark::State& state, std::vector<uint8_t> bytes,
@@ -401,6 +431,32 @@ void copyParseRewriteVp8(benchmark::State& state, std::vector<uint8_t> bytes) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
   if (!ok) state.SkipWithError("parse or VP8 rewrite failed");
+}
+
+// The same fan-out step from a packet parsed once: cloneInto copies the bytes and the index.
+void cloneRewriteVp8(benchmark::State& state, std::vector<uint8_t> bytes) {
+  rtp::PacketPool pool;
+  rtp::PooledPacket in = pool.acquire(bytes);
+  rtp::PooledPacket out = pool.acquire();
+  if (!in || !out) return state.SkipWithError("pool refused");
+  auto source = RtpPacket::parse(in.writable().first(in.size()), in.size());
+  if (!source) return state.SkipWithError("fixture does not parse");
+  const std::span<uint8_t> dst = out.writable();
+  uint32_t i = 0;
+  bool ok = true;
+  for (auto _ : state) {
+    auto clone = source->cloneInto(dst);
+    if (!clone) {
+      ok = false;
+      continue;
+    }
+    const Rewrite r = rewriteFor(i++);
+    writeHeader(*clone, r);
+    ok &= writeVp8(*clone, r, false);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
+  if (!ok) state.SkipWithError("clone or VP8 rewrite failed");
 }
 
 void vp8ParseOnly(benchmark::State& state, std::vector<uint8_t> bytes) {
@@ -744,6 +800,9 @@ void registerAll(const Corpus& c) {
   RegisterBenchmark("Parse/chromium-2byte-8ext", parseOnly, c.chromiumTwoByte);
   RegisterBenchmark("Parse/aiortc-vp8-2ext", parseOnly, c.aiortcVp8);
   RegisterBenchmark("Parse/aiortc-vp8-noext", parseOnly, c.aiortcVp8NoExt);
+  RegisterBenchmark("ParseInto/chromium-1byte-6ext", parseIntoOnly, c.chromiumOneByte);
+  RegisterBenchmark("ParseInto/chromium-2byte-8ext", parseIntoOnly, c.chromiumTwoByte);
+  RegisterBenchmark("ParseInto/aiortc-vp8-2ext", parseIntoOnly, c.aiortcVp8);
   auto parseBench = [](const char* name, const std::vector<uint8_t>& bytes,
                        const RtpHeaderExtensionMap& map, auto lookup) {
     RegisterBenchmark(name, [&bytes, map, lookup](benchmark::State& state) {
@@ -755,6 +814,16 @@ void registerAll(const Corpus& c) {
   parseBench("ParseTwccTyped/chromium-1byte-6ext", c.chromiumOneByte, chromium, twccTyped);
   parseBench("Parse3Ext/chromium-1byte-6ext", c.chromiumOneByte, chromium, threeRaw);
   parseBench("Parse3ExtTyped/chromium-1byte-6ext", c.chromiumOneByte, chromium, threeTyped);
+  auto parseIntoBench = [](const char* name, const std::vector<uint8_t>& bytes,
+                           const RtpHeaderExtensionMap& map, auto lookup) {
+    RegisterBenchmark(name, [&bytes, map, lookup](benchmark::State& state) {
+      parseIntoAndLookup(state, bytes, map, lookup);
+    });
+  };
+  parseIntoBench("ParseIntoTwcc/chromium-1byte-6ext", c.chromiumOneByte, chromium, twccRaw);
+  parseIntoBench("ParseIntoTwccTyped/chromium-1byte-6ext", c.chromiumOneByte, chromium, twccTyped);
+  parseIntoBench("ParseInto3Ext/chromium-1byte-6ext", c.chromiumOneByte, chromium, threeRaw);
+  parseIntoBench("ParseInto3ExtTyped/chromium-1byte-6ext", c.chromiumOneByte, chromium, threeTyped);
   RegisterBenchmark("Lookup3Ext/chromium-1byte-6ext", lookupThreeRaw, c.chromiumOneByte, chromium);
   // aiortc sends no twcc (mid and abs-send-time only), so it gets no lookup rows.
 
@@ -763,6 +832,7 @@ void registerAll(const Corpus& c) {
   RegisterBenchmark("Rewrite/header+vp8+tl0/aiortc-vp8-L", rewriteHeaderVp8, c.aiortcVp8Tl0, true);
   RegisterBenchmark("Rewrite/parse+header+vp8/aiortc-vp8", parseRewriteVp8, c.aiortcVp8);
   RegisterBenchmark("Rewrite/copy+parse+header+vp8/aiortc-vp8", copyParseRewriteVp8, c.aiortcVp8);
+  RegisterBenchmark("Rewrite/clone+header+vp8/aiortc-vp8", cloneRewriteVp8, c.aiortcVp8);
   RegisterBenchmark("Vp8Parse/aiortc-vp8", vp8ParseOnly, c.aiortcVp8);
 
   RegisterBenchmark("TccBuild/100pkts", tccBuild);

@@ -77,11 +77,24 @@ class RtpPacket {
   // bytes.data() holds (>= bytes.size()); extension edits may grow the packet up to it.
   static Parsed<RtpPacket> parse(std::span<uint8_t> bytes, size_t capacity);
   static Parsed<RtpPacket> parse(std::span<uint8_t> bytes) { return parse(bytes, bytes.size()); }
+  // The same validation, written into an existing packet: what a receive path that keeps one
+  // RtpPacket per pooled buffer calls, since it skips copying the index out of a result. On
+  // error `out` is left empty (size 0) and must not be read.
+  static std::optional<ParseError> parseInto(std::span<uint8_t> bytes, size_t capacity,
+                                             RtpPacket& out);
+
+  // An empty packet (no bytes): only parseInto and assignment may be applied to it.
+  RtpPacket() {}  // NOLINT: leaves elements_ unwritten on purpose
 
   // Writes a 12-byte header followed by payload into buffer (no CSRCs, extensions or padding).
   static std::optional<RtpPacket> build(std::span<uint8_t> buffer, uint8_t payloadType,
                                         uint16_t sequenceNumber, uint32_t timestamp, uint32_t ssrc,
                                         std::span<const uint8_t> payload);
+
+  // Copies the packet's bytes into buffer and returns a packet over the copy with the same
+  // index, without parsing again (slot offsets are relative to the packet start). nullopt when
+  // buffer is smaller than the packet; the copy's capacity is buffer.size().
+  std::optional<RtpPacket> cloneInto(std::span<uint8_t> buffer) const;
 
   // Fixed header (RFC 3550 section 5.1).
   bool marker() const { return (data_[1] & 0x80) != 0; }
@@ -156,9 +169,15 @@ class RtpPacket {
   class Slot {
    public:
     Slot() = default;  // unwritten: only the first extensionCount_ slots are meaningful
-    Slot(size_t offset, uint8_t id, size_t length)
+    constexpr Slot(size_t offset, uint8_t id, size_t length)
         : bits_(static_cast<uint32_t>(offset) | uint32_t{id} << 16 |
                 static_cast<uint32_t>(length) << 24) {}
+    static Slot fromBits(uint32_t bits) {
+      Slot s;
+      s.bits_ = bits;
+      return s;
+    }
+    constexpr uint32_t bits() const { return bits_; }
     size_t offset() const { return bits_ & 0xFFFF; }
     uint8_t id() const { return static_cast<uint8_t>(bits_ >> 16); }
     size_t length() const { return bits_ >> 24; }
@@ -173,7 +192,9 @@ class RtpPacket {
   static constexpr uint64_t kSlotIndexMask = 0xF;
   static_assert(kMaxExtensionElements <= kSlotIndexMask + 1, "slot indexes are 4 bits");
 
-  RtpPacket() {}  // NOLINT: leaves elements_ unwritten on purpose
+  struct OneByteHeader;
+  static constexpr std::array<OneByteHeader, 256> makeOneByteHeaders();
+  static const std::array<OneByteHeader, 256> kOneByteHeaders;
 
   void copyFrom(const RtpPacket& other) {
     data_ = other.data_;
@@ -227,8 +248,8 @@ class RtpPacket {
     return nullptr;
   }
   size_t extensionStart() const { return kFixedHeaderSize + csrcCount() * kCsrcSize; }
-  // Indexes the elements of the block at extensionStart(); returns the parse verdict.
-  std::optional<ParseError> indexExtensions(size_t blockDataSize);
+  // Indexes the elements of the block at start (== extensionStart()); returns the verdict.
+  std::optional<ParseError> indexExtensions(size_t start, size_t blockDataSize);
   bool rewriteExtensions(uint8_t removeId, uint8_t addId, size_t addLength,
                          std::span<uint8_t>* added);
 

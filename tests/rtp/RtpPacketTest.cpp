@@ -793,6 +793,88 @@ TEST(RtpPacketTest, CopiesKeepTheIndex) {
   }
 }
 
+// Everything a reader can observe, with extension values as offsets into the packet, so two
+// packets over different buffers compare equal when their index is the same.
+void expectSameView(const RtpPacket& a, const RtpPacket& b) {
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(toBytes(a.bytes()), toBytes(b.bytes()));
+  EXPECT_EQ(a.headerSize(), b.headerSize());
+  EXPECT_EQ(a.paddingSize(), b.paddingSize());
+  EXPECT_EQ(a.extensionForm(), b.extensionForm());
+  ASSERT_EQ(a.extensionCount(), b.extensionCount());
+  auto offset = [](const RtpPacket& p, std::span<uint8_t> v) {
+    return v.data() - p.bytes().data();
+  };
+  for (size_t i = 0; i < a.extensionCount(); ++i) {
+    EXPECT_EQ(a.extensionAt(i).id, b.extensionAt(i).id);
+    EXPECT_EQ(offset(a, a.extensionAt(i).value), offset(b, b.extensionAt(i).value));
+    EXPECT_EQ(a.extensionAt(i).value.size(), b.extensionAt(i).value.size());
+  }
+  for (int id = 0; id < 256; ++id) {
+    auto va = a.extension(static_cast<uint8_t>(id));
+    auto vb = b.extension(static_cast<uint8_t>(id));
+    ASSERT_EQ(va.has_value(), vb.has_value()) << "id " << id;
+    if (va) {
+      EXPECT_EQ(offset(a, *va), offset(b, *vb)) << "id " << id;
+      EXPECT_EQ(va->size(), vb->size()) << "id " << id;
+    }
+  }
+}
+
+// One packet object reused for every case, in both orders: nothing of an earlier packet's
+// index may survive into the next (ids that were present, a two-byte form, padding).
+TEST(RtpPacketTest, ParseIntoAgreesWithParseWhenReused) {
+  std::vector<Bytes> inputs;
+  for (const ValidCase& c : kValidCases)
+    inputs.push_back(hex(c.hex));
+  for (const MalformedCase& c : kMalformedCases)
+    inputs.push_back(hex(c.hex));
+  RtpPacket reused;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      Bytes& bytes = inputs[pass == 0 ? k : inputs.size() - 1 - k];
+      SCOPED_TRACE(k);
+      auto fresh = RtpPacket::parse(bytes);
+      auto error = RtpPacket::parseInto(bytes, bytes.size(), reused);
+      ASSERT_EQ(fresh.ok(), !error.has_value());
+      if (error) {
+        EXPECT_EQ(*error, fresh.error());
+        EXPECT_EQ(reused.size(), 0u);
+        EXPECT_EQ(reused.extensionCount(), 0u);
+        continue;
+      }
+      expectSameView(*fresh, reused);
+    }
+  }
+}
+
+TEST(RtpPacketTest, CloneIntoCopiesTheIndexWithoutSharingBytes) {
+  for (const ValidCase& c : kValidCases) {
+    SCOPED_TRACE(c.name);
+    Bytes bytes = hex(c.hex);
+    auto parsed = RtpPacket::parse(bytes);
+    ASSERT_TRUE(parsed.ok());
+    Bytes small(bytes.size() - 1);
+    EXPECT_FALSE(parsed->cloneInto(small).has_value());
+    Bytes other(bytes.size() + 40, 0xEE);
+    auto clone = parsed->cloneInto(other);
+    ASSERT_TRUE(clone.has_value());
+    EXPECT_EQ(clone->bytes().data(), other.data());
+    EXPECT_EQ(clone->capacity(), other.size());
+    expectSameView(*parsed, *clone);
+    // Edits to the clone stay in its buffer, and the clone's own edits keep it consistent.
+    clone->setSsrc(0x01020304);
+    EXPECT_EQ(parsed->ssrc(), c.ssrc);
+    if (clone->extensionForm() != RtpPacket::ExtensionForm::kOther) {
+      ASSERT_TRUE(clone->setExtension(7, hex("a1a2a3")));
+      EXPECT_FALSE(parsed->hasExtension(7) && toBytes(*parsed->extension(7)) == hex("a1a2a3"));
+      auto reparsed = RtpPacket::parse(clone->bytes(), clone->capacity());
+      ASSERT_TRUE(reparsed.ok());
+      expectSameView(*clone, *reparsed);
+    }
+  }
+}
+
 TEST(RtpPacketTest, ReserveExtensionZeroesNewValuesAndKeepsMatchingOnes) {
   Buffer buf(hex("90 60 0001 00000000 00000001 bede 0001 22aabbcc"), 64);
   auto p = buf.parse();

@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes as one RTP packet. Beyond parsing, every extension value
 // goes through the typed parsers, and the packet is edited (extension set, removal of all,
-// header rewrites) with the layout checked against a fresh parse after each step.
+// header rewrites) with the layout checked against a fresh parse after each step. parseInto
+// into a reused packet must agree with parse.
 
 #include <cstdint>
 #include <cstdlib>
@@ -55,7 +56,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> buffer(data, data + size);
   buffer.resize(size + kSpareCapacity);
   auto parsed = RtpPacket::parse(std::span(buffer).first(size), buffer.size());
-  if (!parsed) return 0;
+  // parseInto into a packet holding an earlier packet's index must reach the same verdict
+  // and the same view.
+  static RtpPacket reused;
+  auto error = RtpPacket::parseInto(std::span(buffer).first(size), buffer.size(), reused);
+  check(parsed.ok() == !error.has_value());
+  if (!parsed) {
+    check(*error == parsed.error() && reused.size() == 0);
+    return 0;
+  }
+  check(reused.headerSize() == parsed->headerSize() &&
+        reused.extensionCount() == parsed->extensionCount());
+  for (int id = 0; id < 256; ++id) {
+    auto a = parsed->extension(static_cast<uint8_t>(id));
+    auto b = reused.extension(static_cast<uint8_t>(id));
+    check(a.has_value() == b.has_value() &&
+          (!a || (a->data() == b->data() && a->size() == b->size())));
+  }
   RtpPacket& p = *parsed;
   checkConsistent(p);
   for (size_t i = 0; i < p.extensionCount(); ++i)
