@@ -7,7 +7,7 @@ set -euo pipefail
 
 BUILD_PACKAGES=(
   build-essential cmake pkg-config ninja-build
-  libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev
+  libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev zlib1g-dev
   libflatbuffers-dev flatbuffers-compiler libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libwebsockets-dev libwebsockets-evlib-uv nlohmann-json3-dev
