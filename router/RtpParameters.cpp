@@ -1,0 +1,188 @@
+#include "router/RtpParameters.hpp"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+namespace switchyard::router {
+
+namespace {
+
+// RFC 3551 section 6: 96-127 are dynamic; lower values are static assignments we accept too.
+constexpr uint8_t kMaxPayloadType = 127;
+constexpr std::string_view kRtxSubtype = "/rtx";
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string str(const flatbuffers::String* s) {
+  return s ? s->str() : std::string();
+}
+
+}  // namespace
+
+bool RtpCodecParameters::isRtx() const {
+  return mimeType.size() > kRtxSubtype.size() &&
+         equalsIgnoreCase(std::string_view(mimeType).substr(mimeType.size() - kRtxSubtype.size()),
+                          kRtxSubtype);
+}
+
+std::optional<std::string> RtpCodecParameters::parameter(std::string_view key) const {
+  for (const auto& [k, v] : parameters) {
+    if (equalsIgnoreCase(k, key)) return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint8_t> RtpCodecParameters::associatedPayloadType() const {
+  if (!isRtx()) return std::nullopt;
+  auto apt = parameter("apt");
+  if (!apt) return std::nullopt;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(apt->data(), apt->data() + apt->size(), value);
+  if (ec != std::errc() || end != apt->data() + apt->size() || value > kMaxPayloadType) {
+    return std::nullopt;
+  }
+  return static_cast<uint8_t>(value);
+}
+
+bool RtpCodecParameters::hasFeedback(std::string_view type, std::string_view param) const {
+  return std::any_of(rtcpFeedback.begin(), rtcpFeedback.end(), [&](const auto& fb) {
+    return equalsIgnoreCase(fb.first, type) && equalsIgnoreCase(fb.second, param);
+  });
+}
+
+const RtpCodecParameters* RtpParameters::codecByPayloadType(uint8_t payloadType) const {
+  for (const auto& c : codecs) {
+    if (c.payloadType == payloadType) return &c;
+  }
+  return nullptr;
+}
+
+const RtpCodecParameters* RtpParameters::firstMediaCodec() const {
+  for (const auto& c : codecs) {
+    if (!c.isRtx()) return &c;
+  }
+  return nullptr;
+}
+
+const RtpCodecParameters* RtpParameters::rtxFor(uint8_t payloadType) const {
+  for (const auto& c : codecs) {
+    if (c.associatedPayloadType() == payloadType) return &c;
+  }
+  return nullptr;
+}
+
+uint8_t RtpParameters::extensionId(std::string_view uri) const {
+  for (const auto& e : headerExtensions) {
+    if (e.uri == uri) return e.id;
+  }
+  return 0;
+}
+
+RtpParametersResult parseRtpParameters(const fbs::common::RtpParameters* in) {
+  RtpParametersResult result;
+  auto fail = [&](std::string reason) {
+    result.error = std::move(reason);
+    return result;
+  };
+  if (in == nullptr) return fail("rtp_parameters missing");
+  RtpParameters& out = result.parameters;
+  out.mid = str(in->mid());
+  std::set<uint8_t> payloadTypes;
+  for (const auto* c : *in->codecs()) {
+    RtpCodecParameters codec;
+    codec.mimeType = c->mime_type()->str();
+    if (codec.mimeType.find('/') == std::string::npos) {
+      return fail("codec mime type '" + codec.mimeType + "' is not type/subtype");
+    }
+    codec.payloadType = c->payload_type();
+    if (codec.payloadType > kMaxPayloadType) {
+      return fail("payload type " + std::to_string(codec.payloadType) + " is above 127");
+    }
+    if (!payloadTypes.insert(codec.payloadType).second) {
+      return fail("payload type " + std::to_string(codec.payloadType) + " is used twice");
+    }
+    codec.clockRate = c->clock_rate();
+    if (codec.clockRate == 0) return fail("codec '" + codec.mimeType + "' has no clock rate");
+    codec.channels = c->channels();
+    if (const auto* params = c->parameters()) {
+      for (const auto* p : *params)
+        codec.parameters.emplace_back(p->key()->str(), str(p->value()));
+    }
+    if (const auto* fbs = c->rtcp_feedback()) {
+      for (const auto* f : *fbs)
+        codec.rtcpFeedback.emplace_back(f->type()->str(), str(f->parameter()));
+    }
+    out.codecs.push_back(std::move(codec));
+  }
+  if (out.firstMediaCodec() == nullptr) return fail("no media codec");
+  for (const auto& c : out.codecs) {
+    if (!c.isRtx()) continue;
+    auto apt = c.associatedPayloadType();
+    const auto* target = apt ? out.codecByPayloadType(*apt) : nullptr;
+    if (target == nullptr || target->isRtx()) {
+      return fail("RTX payload type " + std::to_string(c.payloadType) + " has no valid apt codec");
+    }
+  }
+  if (const auto* exts = in->header_extensions()) {
+    std::set<uint8_t> ids;
+    for (const auto* e : *exts) {
+      if (e->id() == 0) return fail("header extension '" + e->uri()->str() + "' has id 0");
+      if (!ids.insert(e->id()).second) {
+        return fail("header extension id " + std::to_string(e->id()) + " is used twice");
+      }
+      out.headerExtensions.push_back({e->uri()->str(), e->id()});
+    }
+  }
+  std::set<uint32_t> ssrcs;
+  if (const auto* encs = in->encodings()) {
+    for (const auto* e : *encs) {
+      RtpEncoding enc;
+      enc.ssrc = e->ssrc();
+      enc.rid = str(e->rid());
+      enc.rtxSsrc = e->rtx_ssrc();
+      for (auto s : {enc.ssrc, enc.rtxSsrc}) {
+        if (s && !ssrcs.insert(*s).second)
+          return fail("ssrc " + std::to_string(*s) + " is used twice");
+      }
+      out.encodings.push_back(std::move(enc));
+    }
+  }
+  if (const auto* rtcp = in->rtcp()) out.cname = str(rtcp->cname());
+  return result;
+}
+
+flatbuffers::Offset<fbs::common::RtpParameters> buildRtpParameters(
+    flatbuffers::FlatBufferBuilder& b, const RtpParameters& p) {
+  std::vector<flatbuffers::Offset<fbs::common::RtpCodecParameters>> codecs;
+  for (const auto& c : p.codecs) {
+    std::vector<flatbuffers::Offset<fbs::common::StringString>> params;
+    for (const auto& [k, v] : c.parameters)
+      params.push_back(fbs::common::CreateStringStringDirect(b, k.c_str(), v.c_str()));
+    std::vector<flatbuffers::Offset<fbs::common::RtcpFeedback>> fb;
+    for (const auto& [t, v] : c.rtcpFeedback)
+      fb.push_back(fbs::common::CreateRtcpFeedbackDirect(b, t.c_str(), v.c_str()));
+    codecs.push_back(fbs::common::CreateRtpCodecParametersDirect(
+        b, c.mimeType.c_str(), c.payloadType, c.clockRate, c.channels, &params, &fb));
+  }
+  std::vector<flatbuffers::Offset<fbs::common::RtpHeaderExtensionParameters>> exts;
+  for (const auto& e : p.headerExtensions)
+    exts.push_back(fbs::common::CreateRtpHeaderExtensionParametersDirect(b, e.uri.c_str(), e.id));
+  std::vector<flatbuffers::Offset<fbs::common::RtpEncodingParameters>> encs;
+  for (const auto& e : p.encodings) {
+    auto rid = e.rid.empty() ? 0 : b.CreateString(e.rid);
+    fbs::common::RtpEncodingParametersBuilder eb(b);
+    if (e.ssrc) eb.add_ssrc(*e.ssrc);
+    if (!e.rid.empty()) eb.add_rid(rid);
+    if (e.rtxSsrc) eb.add_rtx_ssrc(*e.rtxSsrc);
+    encs.push_back(eb.Finish());
+  }
+  auto rtcp = fbs::common::CreateRtcpParametersDirect(b, p.cname.c_str());
+  return fbs::common::CreateRtpParametersDirect(b, p.mid.c_str(), &codecs, &exts, &encs, rtcp);
+}
+
+}  // namespace switchyard::router

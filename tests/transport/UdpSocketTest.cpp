@@ -1,0 +1,89 @@
+// UdpSocket on a real loop with real loopback sockets.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "transport/UdpSocket.hpp"
+
+namespace {
+
+using switchyard::transport::SocketAddress;
+using switchyard::transport::UdpSocket;
+
+struct Loop {
+  uv_loop_t loop;
+  Loop() { uv_loop_init(&loop); }
+  ~Loop() {
+    uv_run(&loop, UV_RUN_NOWAIT);
+    uv_loop_close(&loop);
+  }
+  // Runs until done() or about 2 s.
+  template <typename Done>
+  void runUntil(Done done) {
+    for (int i = 0; i < 2000 && !done(); ++i) {
+      uv_run(&loop, UV_RUN_NOWAIT);
+      usleep(1000);
+    }
+  }
+};
+
+TEST(UdpSocketTest, BindsInTheRangeAndEchoesDatagrams) {
+  Loop l;
+  std::vector<std::string> received;
+  SocketAddress lastFrom;
+  std::string error;
+  UdpSocket* self = nullptr;
+  auto socket = UdpSocket::bind(
+      &l.loop, "127.0.0.1", 41000, 41999,
+      [&](std::span<uint8_t> d, const SocketAddress& from) {
+        received.emplace_back(d.begin(), d.end());
+        lastFrom = from;
+        self->send(d, from);  // echo
+      },
+      &error);
+  ASSERT_TRUE(socket) << error;
+  self = socket.get();
+  EXPECT_GE(socket->localAddress().port(), 41000);
+  EXPECT_LE(socket->localAddress().port(), 41999);
+
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  const std::string payload = "hello switchyard";
+  ASSERT_EQ(sendto(fd, payload.data(), payload.size(), 0, socket->localAddress().sockaddrPtr(),
+                   socket->localAddress().sockaddrLength()),
+            static_cast<ssize_t>(payload.size()));
+  l.runUntil([&] { return !received.empty(); });
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0], payload);
+  EXPECT_EQ(lastFrom.ip(), "127.0.0.1");
+  char echo[64];
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ssize_t n = recv(fd, echo, sizeof echo, 0);
+  ASSERT_EQ(n, static_cast<ssize_t>(payload.size()));
+  EXPECT_EQ(std::string(echo, static_cast<size_t>(n)), payload);
+  EXPECT_EQ(socket->counters().datagramsReceived, 1u);
+  EXPECT_EQ(socket->counters().datagramsSent, 1u);
+  close(fd);
+}
+
+TEST(UdpSocketTest, TakesTheNextFreePortAndFailsWhenTheRangeIsFull) {
+  Loop l;
+  std::string error;
+  auto noop = [](std::span<uint8_t>, const SocketAddress&) {};
+  auto a = UdpSocket::bind(&l.loop, "127.0.0.1", 42010, 42011, noop, &error);
+  auto b = UdpSocket::bind(&l.loop, "127.0.0.1", 42010, 42011, noop, &error);
+  ASSERT_TRUE(a && b) << error;
+  EXPECT_NE(a->localAddress().port(), b->localAddress().port());
+  auto c = UdpSocket::bind(&l.loop, "127.0.0.1", 42010, 42011, noop, &error);
+  EXPECT_FALSE(c);
+  EXPECT_NE(error.find("cannot bind"), std::string::npos) << error;
+  EXPECT_FALSE(UdpSocket::bind(&l.loop, "not-an-ip", 42010, 42011, noop, &error));
+  EXPECT_FALSE(UdpSocket::bind(&l.loop, "203.0.113.9", 42010, 42011, noop, &error));  // not local
+}
+
+}  // namespace

@@ -1,0 +1,74 @@
+#pragma once
+// One UDP socket on the worker's libuv loop, bound to an IP and a port from the worker's RTC
+// port range. Datagrams are read into one buffer owned by the socket and handed to the owner
+// as a mutable span (decryption happens in place); sends are immediate (uv_udp_try_send) and a
+// datagram the kernel will not take now is dropped and counted, never queued: media is
+// real-time and a queue would only add delay.
+
+#include <uv.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "transport/SocketAddress.hpp"
+
+namespace switchyard::transport {
+
+class UdpSocket {
+ public:
+  // Large enough for any UDP datagram libuv reads in one call.
+  static constexpr size_t kReceiveBufferSize = 65536;
+
+  using OnDatagram = std::function<void(std::span<uint8_t> datagram, const SocketAddress& from)>;
+
+  struct Counters {
+    uint64_t datagramsReceived = 0;
+    uint64_t bytesReceived = 0;
+    uint64_t datagramsSent = 0;
+    uint64_t bytesSent = 0;
+    uint64_t sendFailures = 0;  // EAGAIN/ENOBUFS/unreachable: dropped
+    uint64_t receiveErrors = 0;
+  };
+
+  // Binds to ip on the first free port of [minPort, maxPort], starting at a random one so
+  // that workers sharing a range do not all probe the same ports. nullopt-like result with a
+  // reason when no port is free or ip is not a local address.
+  static std::unique_ptr<UdpSocket> bind(uv_loop_t* loop, const std::string& ip, uint16_t minPort,
+                                         uint16_t maxPort, OnDatagram onDatagram,
+                                         std::string* error);
+  ~UdpSocket();
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
+
+  // False when the datagram was not sent (counted in sendFailures).
+  bool send(std::span<const uint8_t> datagram, const SocketAddress& to);
+
+  const SocketAddress& localAddress() const { return local_; }
+  const Counters& counters() const { return counters_; }
+
+ private:
+  // The libuv handle and the receive buffer live apart from the UdpSocket so that uv_close can
+  // finish after the owner is gone.
+  struct Handle {
+    uv_udp_t udp;
+    UdpSocket* owner = nullptr;
+    std::array<uint8_t, kReceiveBufferSize> buffer;
+  };
+
+  UdpSocket(Handle* handle, SocketAddress local, OnDatagram onDatagram);
+  static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void onReceive(uv_udp_t* udp, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
+                        unsigned flags);
+
+  Handle* handle_;
+  SocketAddress local_;
+  OnDatagram onDatagram_;
+  Counters counters_;
+};
+
+}  // namespace switchyard::transport
