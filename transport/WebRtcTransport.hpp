@@ -1,0 +1,147 @@
+#pragma once
+// A WebRTC transport: one UDP socket per listen IP carrying ICE-lite (STUN), DTLS and SRTP/SRTCP
+// on one port (RFC 7983, RFC 8843 BUNDLE, RFC 5761 rtcp-mux). Received media is decrypted in
+// place and handed to the listener parsed; media to send is encrypted in place in the caller's
+// buffer (which has room for the SRTP trailer) and sent to the selected ICE tuple. Bad traffic
+// (garbage, unauthenticated STUN, DTLS or SRTP from an address ICE did not validate, SRTP that
+// fails authentication or replay checks) is dropped and counted; it never changes the state of
+// an established session.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rtp/RtpPacket.hpp"
+#include "transport/DtlsCertificate.hpp"
+#include "transport/DtlsFingerprint.hpp"
+#include "transport/DtlsTransport.hpp"
+#include "transport/IceServer.hpp"
+#include "transport/SocketAddress.hpp"
+#include "transport/SrtpSession.hpp"
+#include "transport/UdpSocket.hpp"
+#include "transport/UvTimer.hpp"
+
+namespace switchyard::transport {
+
+struct IceCandidate {
+  std::string foundation;
+  uint32_t priority = 0;
+  std::string address;  // the announced address if one is configured, else the bound IP
+  uint16_t port = 0;
+};
+
+class WebRtcTransport {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void onIceStateChange(IceState state) = 0;
+    virtual void onIceSelectedTupleChange(const SocketAddress& tuple) = 0;
+    virtual void onDtlsStateChange(DtlsTransport::State state, std::string_view detail) = 0;
+    // Decrypted and parsed; the buffer may be modified (it is the socket's receive buffer).
+    virtual void onRtp(rtp::RtpPacket& packet) = 0;
+    // A decrypted RTCP compound.
+    virtual void onRtcp(std::span<const uint8_t> compound) = 0;
+  };
+
+  struct ListenIp {
+    std::string ip;
+    std::string announcedAddress;  // empty: announce ip
+  };
+
+  struct Options {
+    std::vector<ListenIp> listenIps;
+    uint16_t minPort = 10000;
+    uint16_t maxPort = 59999;
+  };
+
+  // Datagrams dropped, by cause: the per-transport counters of stats.
+  struct Counters {
+    uint64_t rtpReceived = 0;
+    uint64_t rtcpReceived = 0;
+    uint64_t rtpSent = 0;
+    uint64_t rtcpSent = 0;
+    uint64_t bytesReceived = 0;
+    uint64_t bytesSent = 0;
+    uint64_t droppedUnknownKind = 0;   // not STUN, DTLS, RTP or RTCP (RFC 7983)
+    uint64_t droppedStun = 0;          // rejected by ICE (bad credentials, malformed)
+    uint64_t droppedUnknownTuple = 0;  // DTLS/RTP/RTCP from an address ICE did not validate
+    uint64_t droppedNotConnected = 0;  // RTP/RTCP before DTLS-SRTP keys exist
+    uint64_t droppedSrtpAuth = 0;      // SRTP/SRTCP authentication failed
+    uint64_t droppedSrtpReplay = 0;    // replayed or too old
+    uint64_t droppedSrtpOther = 0;
+    uint64_t droppedMalformedRtp = 0;  // decrypted but not a valid RTP packet
+    uint64_t sendFailures = 0;         // no selected tuple, protect failed or socket refused
+  };
+
+  static std::unique_ptr<WebRtcTransport> create(uv_loop_t* loop,
+                                                 std::shared_ptr<const DtlsCertificate> certificate,
+                                                 const Options& options, Listener& listener,
+                                                 std::string* error);
+  ~WebRtcTransport();
+  WebRtcTransport(const WebRtcTransport&) = delete;
+  WebRtcTransport& operator=(const WebRtcTransport&) = delete;
+
+  const std::string& iceUsernameFragment() const { return iceUfrag_; }
+  const std::string& icePassword() const { return icePassword_; }
+  const std::vector<IceCandidate>& iceCandidates() const { return candidates_; }
+  IceState iceState() const;
+  std::optional<SocketAddress> selectedTuple() const;
+  DtlsFingerprint localFingerprint() const;
+  DtlsTransport::State dtlsState() const;
+
+  // Starts DTLS with the remote parameters from its SDP. role is our role. False (with error)
+  // when already connected or the fingerprint is unusable.
+  bool connect(DtlsTransport::Role role, const DtlsFingerprint& remote, std::string* error);
+  // ICE restart: new local credentials; the session keeps running on the old tuple until a
+  // check with the new credentials arrives.
+  void restartIce();
+  // Sets the expected remote ufrag (from the offer), so only that peer's checks are accepted.
+  void setRemoteIceUsernameFragment(std::string ufrag);
+
+  // Encrypts the packet in place (its buffer needs rtpTrailerSize() spare capacity) and sends
+  // it to the selected tuple. False when it could not be sent (counted).
+  bool sendRtp(const rtp::RtpPacket& packet);
+  // buffer holds `length` bytes of RTCP compound and room for the SRTCP trailer.
+  bool sendRtcp(std::span<uint8_t> buffer, size_t length);
+  static constexpr size_t kMaxTrailer = SrtpSession::kMaxTrailer;
+
+  bool srtpReady() const { return srtpOut_ != nullptr; }
+  const Counters& counters() const { return counters_; }
+  std::optional<SrtpProfile> srtpProfile() const;
+
+ private:
+  class Callbacks;
+  WebRtcTransport(uv_loop_t* loop, std::shared_ptr<const DtlsCertificate> certificate,
+                  Listener& listener);
+  void onDatagram(UdpSocket& socket, std::span<uint8_t> datagram, const SocketAddress& from);
+  void onStun(UdpSocket& socket, std::span<uint8_t> datagram, const SocketAddress& from);
+  void onSrtp(std::span<uint8_t> datagram, bool rtcp);
+  void onConsentTimer();
+  bool sendDatagram(std::span<const uint8_t> datagram);
+
+  uv_loop_t* loop_;
+  std::shared_ptr<const DtlsCertificate> certificate_;
+  Listener& listener_;
+  std::unique_ptr<Callbacks> callbacks_;
+  std::vector<std::unique_ptr<UdpSocket>> sockets_;
+  std::vector<IceCandidate> candidates_;
+  std::string iceUfrag_;
+  std::string icePassword_;
+  std::unique_ptr<IceServer> ice_;
+  std::unique_ptr<DtlsTransport> dtls_;
+  std::unique_ptr<SrtpSession> srtpIn_;
+  std::unique_ptr<SrtpSession> srtpOut_;
+  UdpSocket* selectedSocket_ = nullptr;  // the socket the selected tuple reached us on
+  std::unique_ptr<UvTimer> consentTimer_;
+  std::array<uint8_t, 1500> stunResponse_{};
+  Counters counters_;
+};
+
+}  // namespace switchyard::transport
