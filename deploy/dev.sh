@@ -3,6 +3,6 @@
 # development mode with its demo page on http://127.0.0.1:8080/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deploy/install-deps.sh
+deploy/install-deps.sh --build-only
 deploy/build.sh build -DCMAKE_BUILD_TYPE=Release
 exec build/bin/switchyard --dev "$@"

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that Switchyard's build and tests need.
+#   --build-only    only what building and running the server needs (deploy/dev.sh)
+#   --with-capture  also what re-capturing the test fixtures needs
+#   --list          print the package names and exit
 # Idempotent and non-interactive: skips what is present, and runs
 # `apt-get update` only when something is missing and cannot be found in the
 # current package lists (or the lists have never been fetched).
@@ -15,15 +18,25 @@ BUILD_PACKAGES=(
   curl procps
 )
 
-# Only for re-capturing the packet fixtures (tests/fixtures/rtp/capture/): --with-capture.
-CAPTURE_PACKAGES=(
-  chromium python3-aiortc tshark gstreamer1.0-tools gstreamer1.0-plugins-good ffmpeg nodejs
+# The independent WebRTC clients the interop tests run (tests/interop/): headless Chromium
+# driven by puppeteer-core from npm, and aiortc.
+TEST_PACKAGES=(
+  chromium python3-aiortc python3-av python3-numpy nodejs
 )
 # Debian's nodejs lacks npm; a nodejs from elsewhere (nodesource) bundles it and conflicts
 # with Debian's npm package, so ask for npm only when no npm is on the PATH.
-command -v npm >/dev/null || CAPTURE_PACKAGES+=(npm)
+command -v npm >/dev/null || TEST_PACKAGES+=(npm)
+
+# Only for re-capturing fixtures (tests/fixtures/*/capture/): --with-capture.
+CAPTURE_PACKAGES=(
+  tshark gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 ffmpeg python3-jwt
+  python3-cryptography
+)
 
 want=("${BUILD_PACKAGES[@]}")
+# Running the server needs only the build packages; the tests need their clients too.
+if [[ " $* " != *" --build-only "* ]]; then want+=("${TEST_PACKAGES[@]}"); fi
 if [[ " $* " == *" --with-capture "* ]]; then want+=("${CAPTURE_PACKAGES[@]}"); fi
 if [[ "${1:-}" == "--list" ]]; then
   printf '%s\n' "${want[@]}"

@@ -8,6 +8,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh || exit 1
+# puppeteer-core for the Chromium interop tests, exactly as the lockfile says.
+if [[ ! -d tests/interop/node_modules/puppeteer-core ||
+      tests/interop/package-lock.json -nt tests/interop/node_modules ]]; then
+  (cd tests/interop && npm ci --no-audit --no-fund) || exit 1
+fi
 
 status=0
 run_suite() {  # name build-dir ctest-args...

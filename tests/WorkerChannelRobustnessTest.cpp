@@ -184,7 +184,7 @@ TEST(WorkerChannelRobustness, BadRequestsGetErrorResponsesWithTheirId) {
   EXPECT_EQ(dumpOf(frame)->channel()->error_responses(), std::size(cases));
 }
 
-TEST(WorkerChannelRobustness, RouterMethodsNotYetBuiltSayNotImplemented) {
+TEST(WorkerChannelRobustness, RouterMethodsCheckTheirBodyOrSayNotImplemented) {
   RawWorker w;
   flatbuffers::FlatBufferBuilder b;
   auto body = fbs::worker::CreateCreateRouterRequestDirect(b, "room");
@@ -194,11 +194,18 @@ TEST(WorkerChannelRobustness, RouterMethodsNotYetBuiltSayNotImplemented) {
   auto created = w.nextResponse();
   ASSERT_TRUE(created);
   EXPECT_EQ(RawWorker::asResponse(*created)->error(), nullptr);
+  // A WebRTC transport needs its CreateWebRtcTransportRequest body.
   w.sendRequest(2, Method::ROUTER_CREATE_WEBRTC_TRANSPORT, "room");
   auto r = w.nextResponse();
   ASSERT_TRUE(r);
   ASSERT_NE(RawWorker::asResponse(*r)->error(), nullptr);
-  EXPECT_EQ(RawWorker::asResponse(*r)->error()->type(), ErrorType::NOT_IMPLEMENTED);
+  EXPECT_EQ(RawWorker::asResponse(*r)->error()->type(), ErrorType::TYPE_ERROR);
+  // Plain transports come with the throughput work.
+  w.sendRequest(3, Method::ROUTER_CREATE_PLAIN_TRANSPORT, "room");
+  auto p = w.nextResponse();
+  ASSERT_TRUE(p);
+  ASSERT_NE(RawWorker::asResponse(*p)->error(), nullptr);
+  EXPECT_EQ(RawWorker::asResponse(*p)->error()->type(), ErrorType::NOT_IMPLEMENTED);
 }
 
 TEST(WorkerChannelRobustness, ExitsCleanlyWhenTheChannelCloses) {

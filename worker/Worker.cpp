@@ -63,6 +63,21 @@ int Worker::run() {
   }
   logging_.attachChannel(channel_);
 
+  // One DTLS certificate per worker (RFC 8827 section 6.5 allows reuse across sessions): its
+  // fingerprint goes into every answer this worker's transports make.
+  auto certificate = transport::DtlsCertificate::generate();
+  if (!certificate) {
+    spdlog::error("cannot create the DTLS certificate: {}", certificate.error);
+    close("no DTLS certificate");
+    uv_run(loop_, UV_RUN_DEFAULT);
+    return kExitRuntimeError;
+  }
+  transportContext_.loop = loop_;
+  transportContext_.channel = &channel_;
+  transportContext_.certificate = certificate.certificate;
+  transportContext_.minPort = settings_.rtcMinPort;
+  transportContext_.maxPort = settings_.rtcMaxPort;
+
   channel_.notify("", fbs::notification::Event::WORKER_RUNNING,
                   fbs::notification::Body::Worker_RunningNotification,
                   [&](flatbuffers::FlatBufferBuilder& b) {
@@ -134,6 +149,14 @@ void Worker::handleRequest(control::ChannelRequest& request) {
   if (auto it = routers_.find(handlerId); it != routers_.end()) {
     it->second->handleRequest(request);
     return;
+  }
+  // Transports, producers and consumers: routers are few, so asking each is cheap enough for
+  // the control plane.
+  for (auto& [id, router] : routers_) {
+    if (router->ownsHandler(handlerId)) {
+      router->handleRequest(request);
+      return;
+    }
   }
   request.error(ErrorType::NOT_FOUND, std::string(request.methodName()) + ": no object with id '" +
                                           std::string(handlerId) + "'");
@@ -225,7 +248,8 @@ void Worker::createRouter(control::ChannelRequest& request) {
     request.error(ErrorType::TYPE_ERROR, *codecs.error);
     return;
   }
-  routers_.emplace(id, std::make_unique<router::Router>(id, std::move(codecs.codecs)));
+  routers_.emplace(
+      id, std::make_unique<router::Router>(id, std::move(codecs.codecs), transportContext_));
   request.accept();
 }
 

@@ -38,6 +38,7 @@ class Worker {
   Settings settings_;
   Logging logging_;
   ChannelEndpoint channel_;
+  router::TransportContext transportContext_;
   std::map<std::string, std::unique_ptr<router::Router>, std::less<>> routers_;
   uv_signal_t sigterm_{};
   uv_signal_t sigint_{};

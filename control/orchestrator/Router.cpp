@@ -1,6 +1,7 @@
 #include "control/orchestrator/Router.hpp"
 
 #include "control/orchestrator/ResponseReaders.hpp"
+#include "control/orchestrator/WebRtcTransport.hpp"
 #include "control/orchestrator/Worker.hpp"
 
 namespace switchyard::control {
@@ -15,6 +16,50 @@ void Router::dump(Callback<RouterDump> cb) {
                          if (!body) return cb(Error{ErrorKind::kBadResponse, "no DumpResponse"});
                          cb(readRouterDump(*body));
                        });
+}
+
+void Router::createWebRtcTransport(std::vector<ListenIp> listenIps,
+                                   Callback<std::shared_ptr<WebRtcTransport>> cb) {
+  auto w = worker_.lock();
+  if (!w) return cb(Error{ErrorKind::kChannelClosed, "the router's worker is gone"});
+  std::string id = w->newId();
+  std::weak_ptr<Worker> weak = w;
+  w->channel().request(
+      fbs::request::Method::ROUTER_CREATE_WEBRTC_TRANSPORT, id_,
+      [&](flatbuffers::FlatBufferBuilder& b) {
+        std::vector<flatbuffers::Offset<fbs::common::ListenInfo>> infos;
+        for (const auto& l : listenIps) {
+          infos.push_back(fbs::common::CreateListenInfoDirect(
+              b, fbs::common::Protocol::UDP, l.ip.c_str(),
+              l.announcedAddress.empty() ? nullptr : l.announcedAddress.c_str()));
+        }
+        auto body = fbs::router::CreateCreateWebRtcTransportRequestDirect(b, id.c_str(), &infos);
+        return std::pair{fbs::request::Body::Router_CreateWebRtcTransportRequest, body.Union()};
+      },
+      [cb = std::move(cb), weak, routerId = id_](const Error* e, const fbs::response::Response* r) {
+        if (e) return cb(*e);
+        const auto* body = r->body_as_Transport_DumpResponse();
+        const auto* dump = body ? body->dump_as_WebRtc() : nullptr;
+        if (!dump || !dump->ice_parameters() || !dump->dtls_parameters()) {
+          return cb(Error{ErrorKind::kBadResponse, "no WebRTC transport dump"});
+        }
+        WebRtcTransportInfo info;
+        info.id = dump->id()->str();
+        info.iceUsernameFragment = dump->ice_parameters()->username_fragment()->str();
+        info.icePassword = dump->ice_parameters()->password()->str();
+        if (const auto* cs = dump->ice_candidates()) {
+          for (const auto* c : *cs) {
+            info.candidates.push_back(
+                {c->foundation()->str(), c->priority(), c->address()->str(), c->port()});
+          }
+        }
+        for (const auto* f : *dump->dtls_parameters()->fingerprints()) {
+          info.fingerprints.push_back({f->algorithm()->str(), f->value()->str()});
+        }
+        info.iceState = fbs::transport::EnumNameIceState(dump->ice_state());
+        info.dtlsState = fbs::transport::EnumNameDtlsState(dump->dtls_state());
+        cb(std::shared_ptr<WebRtcTransport>(new WebRtcTransport(weak, routerId, std::move(info))));
+      });
 }
 
 void Router::close(Callback<void> cb) {

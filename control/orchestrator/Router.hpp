@@ -11,6 +11,7 @@
 namespace switchyard::control {
 
 class Worker;
+class WebRtcTransport;
 
 class Router {
  public:
@@ -23,6 +24,9 @@ class Router {
   bool closed() const { return closed_; }
 
   void dump(Callback<RouterDump> cb);
+  // listenIps: where the transport's sockets bind (one UDP socket each).
+  void createWebRtcTransport(std::vector<ListenIp> listenIps,
+                             Callback<std::shared_ptr<WebRtcTransport>> cb);
   void close(Callback<void> cb = {});
 
  private:

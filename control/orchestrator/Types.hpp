@@ -2,6 +2,7 @@
 // Plain values the orchestrator API hands out, copied out of flatbuffers responses.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,115 @@ struct RouterDump {
   std::vector<std::string> transportIds;
   std::vector<std::string> producerIds;
   std::vector<std::string> consumerIds;
+};
+
+// ---- WebRTC transports, producers and consumers ----
+
+struct ListenIp {
+  std::string ip;
+  std::string announcedAddress;  // empty: announce ip
+};
+
+struct IceCandidateInfo {
+  std::string foundation;
+  uint32_t priority = 0;
+  std::string address;
+  uint16_t port = 0;
+};
+
+struct DtlsFingerprintInfo {
+  std::string algorithm;  // "sha-256"
+  std::string value;      // "AB:CD:..."
+};
+
+enum class DtlsRole : uint8_t { kAuto, kClient, kServer };
+
+struct WebRtcTransportInfo {
+  std::string id;
+  std::string iceUsernameFragment;
+  std::string icePassword;
+  std::vector<IceCandidateInfo> candidates;
+  std::vector<DtlsFingerprintInfo> fingerprints;
+  std::string iceState;
+  std::string dtlsState;
+};
+
+struct RtpCodec {
+  std::string mimeType;  // "video/VP8", "video/rtx"
+  uint8_t payloadType = 0;
+  uint32_t clockRate = 0;
+  uint8_t channels = 1;
+  std::vector<std::pair<std::string, std::string>> parameters;
+  std::vector<std::pair<std::string, std::string>> rtcpFeedback;  // type, parameter
+};
+
+struct RtpHeaderExtension {
+  std::string uri;
+  uint8_t id = 0;
+};
+
+struct RtpEncoding {
+  std::optional<uint32_t> ssrc;
+  std::string rid;
+  std::optional<uint32_t> rtxSsrc;
+};
+
+struct RtpParameters {
+  std::string mid;
+  std::vector<RtpCodec> codecs;
+  std::vector<RtpHeaderExtension> headerExtensions;
+  std::vector<RtpEncoding> encodings;
+  std::string cname;
+};
+
+struct ProduceOptions {
+  std::string id;  // empty: a new unique id
+  MediaKind kind = MediaKind::kAudio;
+  RtpParameters rtpParameters;
+  bool paused = false;
+};
+
+struct ConsumeOptions {
+  std::string id;  // empty: a new unique id
+  std::string producerId;
+  RtpParameters rtpParameters;  // the viewer's; encodings[0].ssrc is what the consumer sends
+  bool paused = false;
+};
+
+struct TransportStats {
+  uint64_t bytesReceived = 0;
+  uint64_t bytesSent = 0;
+  uint64_t packetsReceived = 0;
+  uint64_t packetsSent = 0;
+  uint64_t packetsDropped = 0;
+  std::string iceState;
+  std::string dtlsState;
+  uint64_t droppedUnknownKind = 0;
+  uint64_t droppedStun = 0;
+  uint64_t droppedUnknownTuple = 0;
+  uint64_t droppedNotConnected = 0;
+  uint64_t droppedSrtpAuth = 0;
+  uint64_t droppedSrtpReplay = 0;
+  uint64_t droppedSrtpOther = 0;
+  uint64_t droppedMalformedRtp = 0;
+  uint64_t droppedUnknownSsrc = 0;
+  uint64_t sendFailures = 0;
+  uint64_t rtpReceived = 0;
+  uint64_t rtcpReceived = 0;
+  uint64_t rtpSent = 0;
+  uint64_t rtcpSent = 0;
+};
+
+struct RtpStreamStats {
+  uint32_t ssrc = 0;
+  std::string mimeType;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  int32_t packetsLost = 0;
+  uint32_t jitter = 0;
+  uint32_t nackCount = 0;
+  uint32_t pliCount = 0;
+  uint32_t firCount = 0;
 };
 
 struct WorkerExit {

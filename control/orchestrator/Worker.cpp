@@ -261,6 +261,10 @@ void Worker::updateSettings(std::string logLevel, std::vector<std::string> logTa
       });
 }
 
+std::string Worker::newId() {
+  return newObjectId(idRng_);
+}
+
 void Worker::createRouter(RouterOptions options, Callback<std::shared_ptr<Router>> cb) {
   if (options.id.empty()) options.id = newObjectId(idRng_);
   std::string id = options.id;

@@ -67,6 +67,9 @@ class Worker : public std::enable_shared_from_this<Worker> {
   void setRunningHandler(std::function<void()> h) { onRunning_ = std::move(h); }
   void setLogHandler(LogHandler h) { onLog_ = std::move(h); }
 
+  // A fresh random object id (routers, transports, producers, consumers).
+  std::string newId();
+
   WorkerChannel& channel() { return *channel_; }
   const WorkerChannel& channel() const { return *channel_; }
   // Requests the orchestrator library has made of this worker, answered or not.

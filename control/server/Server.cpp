@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control/orchestrator/ResponseReaders.hpp"
 #include "control/server/WebAssets.hpp"
 
 namespace switchyard::control {
@@ -68,8 +69,16 @@ std::optional<std::string> Server::start() {
         sc.requestsBefore += dead.channel().counters().requestsSent;
         sc.errorsBefore += errorsOf(dead.channel().counters());
         sc.usage.reset();
+        if (whipWhep_) whipWhep_->onWorkerDied(dead);
       });
   if (auto r = pool_->start(); !r) return "cannot start workers: " + r.error().describe();
+
+  WhipWhepOptions wo;
+  for (const auto& ip : config_.listenIps)
+    wo.listenIps.push_back({ip, config_.announcedIp});
+  wo.openLoopbackAccess = config_.openLoopbackAccess;
+  wo.apiKeys = config_.apiKeys;
+  whipWhep_ = std::make_unique<WhipWhepService>(loop_, *pool_, wo);
 
   HttpServerOptions ho;
   ho.host = config_.httpHost;
@@ -136,6 +145,7 @@ ServerMetrics Server::metrics() const {
 }
 
 void Server::routeHttp() {
+  whipWhep_->registerRoutes(*http_);
   auto count = [this](auto handler) {
     return [this, handler](const HttpRequest& req, std::shared_ptr<HttpResponder> res) {
       ++httpRequests_;
@@ -157,6 +167,68 @@ void Server::routeHttp() {
         nlohmann::json body = {{"status", allUp ? "ok" : "degraded"}, {"workers", workers}};
         res->respond(
             {allUp ? 200 : 503, {{"content-type", "application/json"}}, body.dump() + "\n"});
+      }));
+  // Every worker's routers with their transports, producers and consumers, read from the
+  // workers themselves: what is really allocated, not what the server believes.
+  http_->route(
+      "GET", "/api/workers",
+      count([this](const HttpRequest& req, std::shared_ptr<HttpResponder> res) {
+        if (!whipWhep_->adminAllowed(req)) {
+          res->respond({401,
+                        {{"content-type", "text/plain"}},
+                        "admin access needs a token for stream '*'\n"});
+          return;
+        }
+        struct Gather {
+          nlohmann::json workers = nlohmann::json::array();
+          size_t pending = 0;
+          std::shared_ptr<HttpResponder> res;
+          void done() {
+            if (--pending == 0) {
+              res->respond({200,
+                            {{"content-type", "application/json"}},
+                            nlohmann::json{{"workers", workers}}.dump(2) + "\n"});
+            }
+          }
+        };
+        auto g = std::make_shared<Gather>();
+        g->res = std::move(res);
+        g->pending = 1;
+        for (const auto& slot : pool_->slots()) {
+          if (!slot.worker || !slot.worker->alive()) continue;
+          g->workers.push_back(
+              {{"id", slot.id}, {"pid", slot.worker->pid()}, {"routers", nlohmann::json::array()}});
+          const size_t wi = g->workers.size() - 1;
+          auto worker = slot.worker;
+          ++g->pending;
+          worker->dump([g, wi, worker](Result<WorkerDump> d) {
+            if (d) {
+              for (const auto& routerId : d.value().routerIds) {
+                ++g->pending;
+                worker->channel().request(
+                    fbs::request::Method::ROUTER_DUMP, routerId, {},
+                    [g, wi, routerId](const Error* e, const fbs::response::Response* r) {
+                      nlohmann::json j = {{"id", routerId}};
+                      const auto* body = r ? r->body_as_Router_DumpResponse() : nullptr;
+                      if (e || !body) {
+                        j["error"] = e ? e->describe() : "no dump";
+                      } else {
+                        auto dump = readRouterDump(*body);
+                        j["transports"] = dump.transportIds;
+                        j["producers"] = dump.producerIds;
+                        j["consumers"] = dump.consumerIds;
+                      }
+                      g->workers[wi]["routers"].push_back(std::move(j));
+                      g->done();
+                    });
+              }
+            } else {
+              g->workers[wi]["error"] = d.error().describe();
+            }
+            g->done();
+          });
+        }
+        g->done();
       }));
   http_->route("GET", "/metrics",
                count([this](const HttpRequest&, std::shared_ptr<HttpResponder> res) {

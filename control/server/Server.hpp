@@ -13,6 +13,7 @@
 #include "control/server/HttpServer.hpp"
 #include "control/server/Metrics.hpp"
 #include "control/server/ServerConfig.hpp"
+#include "control/server/WhipWhepService.hpp"
 
 namespace switchyard::control {
 
@@ -47,6 +48,7 @@ class Server {
   ServerConfig config_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<WhipWhepService> whipWhep_;
   std::vector<SlotCounters> slotCounters_;
   uv_timer_t* pollTimer_ = nullptr;
   uint64_t startedMs_ = 0;

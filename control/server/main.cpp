@@ -5,7 +5,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <iostream>
+#include <string_view>
 
+#include "control/server/AccessToken.hpp"
 #include "control/server/Server.hpp"
 #include "control/server/ServerConfig.hpp"
 
@@ -29,6 +32,10 @@ void printDevBanner(const switchyard::control::ServerConfig& c) {
 
 int main(int argc, char* argv[]) {
   using namespace switchyard::control;
+  // `switchyard token ...` mints an access token and exits.
+  if (argc >= 2 && std::string_view(argv[1]) == "token") {
+    return runTokenCommand(argc - 1, argv + 1, std::cout, std::cerr);
+  }
   auto parsed = parseServerCommandLine(argc, argv);
   if (auto* info = std::get_if<ConfigInfo>(&parsed)) {
     std::fputs(info->text.c_str(), stdout);
