@@ -4,6 +4,11 @@ namespace switchyard::router {
 
 namespace {
 
+// How long to wait for the keyframe a request asked for before asking again. libwebrtc senders
+// ignore requests that come within 300 ms of the previous one (EncoderRtcpFeedback), so a
+// request that raced another is repeated soon after that window rather than after a second.
+constexpr int64_t kKeyframeRequestIntervalMs = 500;
+
 // RFC 5104 section 4.3.1: FIR only when the sender accepts it and PLI is not negotiated;
 // browsers negotiate both, and PLI is what they answer fastest.
 rtp::KeyframeRequestKind keyframeKindFor(const RtpParameters& parameters) {
@@ -21,7 +26,9 @@ Producer::Producer(std::string id, MediaKind kind, RtpParameters parameters, boo
       kind_(kind),
       parameters_(std::move(parameters)),
       paused_(paused),
-      keyframes_(rtp::KeyframeRequestConfig{keyframeKindFor(parameters_)}) {
+      keyframes_(rtp::KeyframeRequestConfig{keyframeKindFor(parameters_),
+                                            kKeyframeRequestIntervalMs,
+                                            rtp::kDefaultKeyframeMaxRetries}) {
   if (!parameters_.encodings.empty()) {
     ssrc_ = parameters_.encodings[0].ssrc;
     rtxSsrc_ = parameters_.encodings[0].rtxSsrc;

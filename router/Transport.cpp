@@ -366,8 +366,12 @@ void Transport::consume(control::ChannelRequest& request) {
                  [&](flatbuffers::FlatBufferBuilder& b) {
                    return fbs::transport::CreateConsumeResponse(b, c.paused(), c.producerPaused());
                  });
-  // A decoder can only start at a keyframe: ask for one now rather than wait for the next.
-  if (c.active() && c.kind() == MediaKind::kVideo) router_.onKeyFrameNeeded(c);
+  // A decoder can only start at a keyframe: ask for one now rather than wait for the next,
+  // or, while DTLS is still connecting, once it connects (a keyframe sent before then would be
+  // lost, and a second request soon after is ignored by libwebrtc senders for 300 ms).
+  if (c.active() && c.kind() == MediaKind::kVideo && media_->srtpReady()) {
+    router_.onKeyFrameNeeded(c);
+  }
 }
 
 void Transport::closeProducer(control::ChannelRequest& request) {

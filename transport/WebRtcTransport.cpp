@@ -207,9 +207,13 @@ void WebRtcTransport::onStun(UdpSocket& socket, std::span<uint8_t> datagram,
   if (result.responseSize > 0) {
     socket.send(std::span(stunResponse_).first(result.responseSize), from);
   }
-  if (result.validCheck() && ice_->selectedTuple() && *ice_->selectedTuple() == from) {
-    selectedSocket_ = &socket;
-  }
+  if (!result.validCheck()) return;
+  if (ice_->selectedTuple() && *ice_->selectedTuple() == from) selectedSocket_ = &socket;
+  // Before a pair is nominated, answer on the latest validated one: the controlling agent may
+  // start DTLS as soon as a check succeeded (mediasoup and libwebrtc's ICE-lite peers do the
+  // same), and waiting for USE-CANDIDATE would stall the handshake until a retransmission.
+  unnominatedTuple_ = from;
+  unnominatedSocket_ = &socket;
 }
 
 void WebRtcTransport::onSrtp(std::span<uint8_t> datagram, bool rtcp) {
@@ -262,12 +266,16 @@ void WebRtcTransport::onConsentTimer() {
 }
 
 bool WebRtcTransport::sendDatagram(std::span<const uint8_t> datagram) {
-  const auto& tuple = ice_->selectedTuple();
-  if (!tuple) {
+  const auto& selected = ice_->selectedTuple();
+  const SocketAddress* tuple = selected            ? &*selected
+                               : unnominatedTuple_ ? &*unnominatedTuple_
+                                                   : nullptr;
+  if (tuple == nullptr) {
     ++counters_.sendFailures;
     return false;
   }
-  UdpSocket* socket = selectedSocket_ != nullptr ? selectedSocket_ : sockets_.front().get();
+  UdpSocket* socket = selected ? selectedSocket_ : unnominatedSocket_;
+  if (socket == nullptr) socket = sockets_.front().get();
   if (!socket->send(datagram, *tuple)) {
     ++counters_.sendFailures;
     return false;

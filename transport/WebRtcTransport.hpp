@@ -139,6 +139,9 @@ class WebRtcTransport {
   std::unique_ptr<SrtpSession> srtpIn_;
   std::unique_ptr<SrtpSession> srtpOut_;
   UdpSocket* selectedSocket_ = nullptr;  // the socket the selected tuple reached us on
+  // The latest tuple with a valid check, used until one is nominated.
+  std::optional<SocketAddress> unnominatedTuple_;
+  UdpSocket* unnominatedSocket_ = nullptr;
   std::unique_ptr<UvTimer> consentTimer_;
   std::array<uint8_t, 1500> stunResponse_{};
   Counters counters_;
