@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "control/server/ServerConfig.hpp"
 
 namespace switchyard::control {
@@ -88,6 +90,44 @@ TEST(ServerConfig, CommandLineFlagsOverrideAndValidate) {
   auto w = parseServerCommandLine(3, const_cast<char**>(weak));
   ASSERT_TRUE(std::holds_alternative<ConfigError>(w));
   EXPECT_NE(std::get<ConfigError>(w).message.find("announcedIp"), std::string::npos);
+}
+
+TEST(ServerConfig, IceServersBecomeLinkHeaders) {
+  ServerConfig c;
+  ASSERT_FALSE(applyConfigJson(c, R"({"rtc": {"iceServers": [
+      {"urls": "stun:stun.example.net"},
+      {"urls": ["turn:turn.example.net?transport=udp", "turns:turn.example.net"],
+       "username": "u\"1", "credential": "p\\w"}]}})"));
+  ASSERT_EQ(c.iceServers.size(), 2u);
+  EXPECT_EQ(iceServerLinks(c.iceServers),
+            (std::vector<std::string>{
+                R"(<stun:stun.example.net>; rel="ice-server")",
+                R"(<turn:turn.example.net?transport=udp>; rel="ice-server"; username="u\"1"; )"
+                R"(credential="p\\w"; credential-type="password")",
+                R"(<turns:turn.example.net>; rel="ice-server"; username="u\"1"; )"
+                R"(credential="p\\w"; credential-type="password")"}));
+}
+
+TEST(ServerConfig, BadIceServersAreRejected) {
+  const std::string path = ::testing::TempDir() + "/ice-servers.json";
+  for (const char* bad : {
+           R"({"rtc": {"iceServers": [{"urls": "http://example.net"}]}})",
+           R"({"rtc": {"iceServers": [{"urls": "stun:a b"}]}})",
+           R"({"rtc": {"iceServers": [{"urls": "stun:x><evil"}]}})",
+           R"({"rtc": {"iceServers": [{"urls": "turn:turn.example.net"}]}})",
+           R"({"rtc": {"iceServers": [{"urls": []}]}})",
+       }) {
+    SCOPED_TRACE(bad);
+    {
+      std::ofstream out(path);
+      out << bad;
+    }
+    const char* argv[] = {"switchyard", "--config", path.c_str()};
+    auto r = parseServerCommandLine(3, const_cast<char**>(argv));
+    ASSERT_TRUE(std::holds_alternative<ConfigError>(r));
+    EXPECT_NE(std::get<ConfigError>(r).message.find("iceServers"), std::string::npos)
+        << std::get<ConfigError>(r).message;
+  }
 }
 
 }  // namespace

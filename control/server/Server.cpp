@@ -31,6 +31,28 @@ spdlog::level::level_enum toSpdlog(int fbsLevel) {
   }
 }
 
+// The first non-loopback address of this host in the family asked for, or "".
+std::string firstHostAddress(bool ipv6) {
+  uv_interface_address_t* list = nullptr;
+  int count = 0;
+  if (uv_interface_addresses(&list, &count) != 0) return "";
+  std::string out;
+  for (int i = 0; i < count && out.empty(); ++i) {
+    const auto& a = list[i];
+    if (a.is_internal) continue;
+    char text[INET6_ADDRSTRLEN] = "";
+    if (!ipv6 && a.address.address4.sin_family == AF_INET) {
+      uv_ip4_name(&a.address.address4, text, sizeof text);
+    } else if (ipv6 && a.address.address6.sin6_family == AF_INET6 &&
+               !IN6_IS_ADDR_LINKLOCAL(&a.address.address6.sin6_addr)) {
+      uv_ip6_name(&a.address.address6, text, sizeof text);
+    }
+    out = text;
+  }
+  uv_free_interface_addresses(list, count);
+  return out;
+}
+
 }  // namespace
 
 Server::Server(uv_loop_t* loop, ServerConfig config)
@@ -78,6 +100,7 @@ std::optional<std::string> Server::start() {
     wo.listenIps.push_back({ip, config_.announcedIp});
   wo.openLoopbackAccess = config_.openLoopbackAccess;
   wo.apiKeys = config_.apiKeys;
+  wo.iceServerLinks = iceServerLinks(config_.iceServers);
   whipWhep_ = std::make_unique<WhipWhepService>(loop_, *pool_, wo);
 
   HttpServerOptions ho;

@@ -1,5 +1,6 @@
 #include "control/server/ServerConfig.hpp"
 
+#include <algorithm>
 #include <uv.h>
 
 #include <charconv>
@@ -145,6 +146,20 @@ std::optional<std::string> applyConfigJson(ServerConfig& c, const std::string& t
       if (it->contains("announcedIp") && !(*it)["announcedIp"].is_null()) {
         c.announcedIp = (*it)["announcedIp"].get<std::string>();
       }
+      if (it->contains("iceServers")) {
+        c.iceServers.clear();
+        for (const auto& s : (*it)["iceServers"]) {
+          IceServerConfig ice;
+          if (s.at("urls").is_string()) {
+            ice.urls.push_back(s.at("urls").get<std::string>());
+          } else {
+            ice.urls = s.at("urls").get<std::vector<std::string>>();
+          }
+          if (s.contains("username")) ice.username = s["username"].get<std::string>();
+          if (s.contains("credential")) ice.credential = s["credential"].get<std::string>();
+          c.iceServers.push_back(std::move(ice));
+        }
+      }
     }
     if (auto it = j.find("log"); it != j.end() && it->contains("level")) {
       c.logLevel = (*it)["level"].get<std::string>();
@@ -161,6 +176,30 @@ std::optional<std::string> applyConfigJson(ServerConfig& c, const std::string& t
   return std::nullopt;
 }
 
+std::vector<std::string> iceServerLinks(const std::vector<IceServerConfig>& servers) {
+  // Quoted-string values: escape backslash and quote (RFC 8288 section 3 / RFC 7230 3.2.6).
+  auto quote = [](const std::string& s) {
+    std::string out = "\"";
+    for (char ch : s) {
+      if (ch == '"' || ch == '\\') out.push_back('\\');
+      out.push_back(ch);
+    }
+    return out + "\"";
+  };
+  std::vector<std::string> links;
+  for (const auto& server : servers) {
+    for (const auto& url : server.urls) {
+      std::string link = "<" + url + ">; rel=\"ice-server\"";
+      if (!server.username.empty()) {
+        link += "; username=" + quote(server.username) + "; credential=" +
+                quote(server.credential) + "; credential-type=\"password\"";
+      }
+      links.push_back(std::move(link));
+    }
+  }
+  return links;
+}
+
 namespace {
 
 std::optional<std::string> validate(const ServerConfig& c) {
@@ -170,6 +209,23 @@ std::optional<std::string> validate(const ServerConfig& c) {
            std::to_string(c.rtcMaxPort) + ")";
   }
   if (c.listenIps.empty()) return "rtc.listenIps: at least one IP";
+  for (const auto& s : c.iceServers) {
+    if (s.urls.empty()) return "rtc.iceServers: every entry needs urls";
+    for (const auto& url : s.urls) {
+      const bool scheme = url.rfind("stun:", 0) == 0 || url.rfind("stuns:", 0) == 0 ||
+                          url.rfind("turn:", 0) == 0 || url.rfind("turns:", 0) == 0;
+      // '<' and '>' would end the Link target; whitespace and controls are never valid.
+      const bool clean = std::none_of(url.begin(), url.end(), [](char ch) {
+        return ch == '<' || ch == '>' || static_cast<unsigned char>(ch) <= ' ';
+      });
+      if (!scheme || !clean) return "rtc.iceServers: '" + url + "' is not a stun: or turn: URL";
+    }
+    const bool turn = std::any_of(s.urls.begin(), s.urls.end(),
+                                  [](const std::string& u) { return u.rfind("turn", 0) == 0; });
+    if (turn && (s.username.empty() || s.credential.empty())) {
+      return "rtc.iceServers: TURN servers need a username and a credential";
+    }
+  }
   for (const auto& ip : c.listenIps) {
     if (!isIp(ip)) return "rtc.listenIps: '" + ip + "' is not an IP address";
   }

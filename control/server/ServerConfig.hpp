@@ -10,6 +10,13 @@
 
 namespace switchyard::control {
 
+// A STUN or TURN server the clients are told about (RFC 9725 section 4.4 Link headers).
+struct IceServerConfig {
+  std::vector<std::string> urls;  // "stun:stun.example.net", "turn:turn.example.net?transport=udp"
+  std::string username;           // TURN only
+  std::string credential;
+};
+
 struct ServerConfig {
   std::string httpHost = "0.0.0.0";
   uint16_t httpPort = 8080;
@@ -21,6 +28,7 @@ struct ServerConfig {
   uint16_t rtcMaxPort = 49999;
   std::vector<std::string> listenIps = {"0.0.0.0"};
   std::string announcedIp;  // empty: announce the listen IP
+  std::vector<IceServerConfig> iceServers;
   std::string logLevel = "info";
   std::map<std::string, std::string> apiKeys;  // key -> secret, for signing access tokens
   // Publishing and viewing without a token, from loopback clients only. Set by --dev.
@@ -43,6 +51,9 @@ ConfigResult parseServerCommandLine(int argc, char* argv[]);
 std::optional<std::string> applyConfigJson(ServerConfig& config, const std::string& text);
 
 std::string serverUsageText();
+
+// One Link header value per URL (RFC 8288 syntax, rel="ice-server", RFC 9725 section 4.4).
+std::vector<std::string> iceServerLinks(const std::vector<IceServerConfig>& servers);
 
 // The key and secret printed in development mode.
 constexpr const char* kDevApiKey = "devkey";
