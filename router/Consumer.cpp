@@ -13,7 +13,7 @@ namespace {
 
 constexpr uint8_t kOneByteMaxId = 14;
 
-bool sameCodec(const RtpCodecParameters& a, const RtpCodecParameters& b) {
+bool sameCodec(const control::RtpCodec& a, const control::RtpCodec& b) {
   return a.mimeType.size() == b.mimeType.size() &&
          strncasecmp(a.mimeType.c_str(), b.mimeType.c_str(), a.mimeType.size()) == 0 &&
          a.clockRate == b.clockRate && a.channels == b.channels;
@@ -37,8 +37,9 @@ size_t elementHeaderSize(rtp::RtpPacket::ExtensionForm form) {
 }  // namespace
 
 Consumer::Consumer(std::string id, std::string producerId, MediaKind kind,
-                   RtpParameters consumerParameters, const RtpParameters& producerParameters,
-                   bool paused, uint32_t initialSequence)
+                   control::RtpParameters consumerParameters,
+                   const control::RtpParameters& producerParameters, bool paused,
+                   uint32_t initialSequence)
     : id_(std::move(id)),
       producerId_(std::move(producerId)),
       kind_(kind),

@@ -11,8 +11,8 @@
 #include <span>
 #include <string>
 
+#include "control/channel/RtpParameters.hpp"
 #include "router/MediaCodec.hpp"
-#include "router/RtpParameters.hpp"
 #include "rtp/RtpPacket.hpp"
 #include "rtp/rtcp/RtcpSenderReport.hpp"
 
@@ -36,14 +36,15 @@ class Consumer {
   // consumerParameters: what the viewer negotiated (its payload types, extension ids, and the
   // SSRC this consumer sends with in encodings[0]). producerParameters: the producer's, to
   // map payload types and extensions across by codec and URI.
-  Consumer(std::string id, std::string producerId, MediaKind kind, RtpParameters consumerParameters,
-           const RtpParameters& producerParameters, bool paused, uint32_t initialSequence);
+  Consumer(std::string id, std::string producerId, MediaKind kind,
+           control::RtpParameters consumerParameters,
+           const control::RtpParameters& producerParameters, bool paused, uint32_t initialSequence);
 
   const std::string& id() const { return id_; }
   const std::string& producerId() const { return producerId_; }
   MediaKind kind() const { return kind_; }
   uint32_t ssrc() const { return ssrc_; }
-  const RtpParameters& rtpParameters() const { return parameters_; }
+  const control::RtpParameters& rtpParameters() const { return parameters_; }
   uint32_t clockRate() const { return clockRate_; }
 
   bool paused() const { return paused_; }
@@ -79,7 +80,7 @@ class Consumer {
   std::string id_;
   std::string producerId_;
   MediaKind kind_;
-  RtpParameters parameters_;
+  control::RtpParameters parameters_;
   uint32_t ssrc_ = 0;
   uint32_t clockRate_ = 0;
   bool paused_;

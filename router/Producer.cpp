@@ -11,7 +11,7 @@ constexpr int64_t kKeyframeRequestIntervalMs = 500;
 
 // RFC 5104 section 4.3.1: FIR only when the sender accepts it and PLI is not negotiated;
 // browsers negotiate both, and PLI is what they answer fastest.
-rtp::KeyframeRequestKind keyframeKindFor(const RtpParameters& parameters) {
+rtp::KeyframeRequestKind keyframeKindFor(const control::RtpParameters& parameters) {
   const auto* codec = parameters.firstMediaCodec();
   if (codec != nullptr && !codec->hasFeedback("nack", "pli") && codec->hasFeedback("ccm", "fir")) {
     return rtp::KeyframeRequestKind::kFir;
@@ -21,7 +21,7 @@ rtp::KeyframeRequestKind keyframeKindFor(const RtpParameters& parameters) {
 
 }  // namespace
 
-Producer::Producer(std::string id, MediaKind kind, RtpParameters parameters, bool paused)
+Producer::Producer(std::string id, MediaKind kind, control::RtpParameters parameters, bool paused)
     : id_(std::move(id)),
       kind_(kind),
       parameters_(std::move(parameters)),

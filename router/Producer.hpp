@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "control/channel/RtpParameters.hpp"
 #include "router/KeyframeDetector.hpp"
 #include "router/MediaCodec.hpp"
-#include "router/RtpParameters.hpp"
 #include "rtp/KeyframeRequestManager.hpp"
 #include "rtp/ReceiveStatistics.hpp"
 #include "rtp/RtpPacket.hpp"
@@ -35,11 +35,11 @@ class Producer {
     bool keyframe = false;  // it starts a keyframe
   };
 
-  Producer(std::string id, MediaKind kind, RtpParameters parameters, bool paused);
+  Producer(std::string id, MediaKind kind, control::RtpParameters parameters, bool paused);
 
   const std::string& id() const { return id_; }
   MediaKind kind() const { return kind_; }
-  const RtpParameters& rtpParameters() const { return parameters_; }
+  const control::RtpParameters& rtpParameters() const { return parameters_; }
   bool paused() const { return paused_; }
   void setPaused(bool paused) { paused_ = paused; }
 
@@ -70,7 +70,7 @@ class Producer {
 
   std::string id_;
   MediaKind kind_;
-  RtpParameters parameters_;
+  control::RtpParameters parameters_;
   bool paused_;
   std::optional<uint32_t> ssrc_;
   std::optional<uint32_t> rtxSsrc_;

@@ -306,7 +306,7 @@ void Transport::produce(control::ChannelRequest& request) {
   if (id.empty() || router_.idInUse(id)) {
     return request.error(ErrorType::INVALID_STATE, "producer id '" + id + "' is empty or in use");
   }
-  auto parsed = parseRtpParameters(body->rtp_parameters());
+  auto parsed = control::parseRtpParameters(body->rtp_parameters());
   if (parsed.error) return request.error(ErrorType::TYPE_ERROR, *parsed.error);
   auto& params = parsed.parameters;
   if (params.encodings.size() > 1) {
@@ -345,7 +345,7 @@ void Transport::consume(control::ChannelRequest& request) {
     return request.error(ErrorType::NOT_FOUND,
                          "no producer '" + body->producer_id()->str() + "' in this router");
   }
-  auto parsed = parseRtpParameters(body->rtp_parameters());
+  auto parsed = control::parseRtpParameters(body->rtp_parameters());
   if (parsed.error) return request.error(ErrorType::TYPE_ERROR, *parsed.error);
   auto& params = parsed.parameters;
   if (params.encodings.empty() || !params.encodings[0].ssrc) {
@@ -442,7 +442,7 @@ void Transport::handleProducerRequest(Producer& producer, control::ChannelReques
     case Method::PRODUCER_DUMP:
       return request.accept(
           fbs::response::Body::Producer_DumpResponse, [&](flatbuffers::FlatBufferBuilder& b) {
-            auto params = buildRtpParameters(b, producer.rtpParameters());
+            auto params = control::buildRtpParameters(b, producer.rtpParameters());
             return fbs::producer::CreateDumpResponseDirect(b, producer.id().c_str(),
                                                            toFbs(producer.kind()), "simple", params,
                                                            producer.paused());
@@ -481,7 +481,7 @@ void Transport::handleConsumerRequest(Consumer& consumer, control::ChannelReques
     case Method::CONSUMER_DUMP:
       return request.accept(
           fbs::response::Body::Consumer_DumpResponse, [&](flatbuffers::FlatBufferBuilder& b) {
-            auto params = buildRtpParameters(b, consumer.rtpParameters());
+            auto params = control::buildRtpParameters(b, consumer.rtpParameters());
             return fbs::consumer::CreateDumpResponseDirect(
                 b, consumer.id().c_str(), consumer.producerId().c_str(), toFbs(consumer.kind()),
                 params, consumer.paused(), consumer.producerPaused());

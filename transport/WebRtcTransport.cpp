@@ -219,39 +219,13 @@ void WebRtcTransport::onStun(UdpSocket& socket, std::span<uint8_t> datagram,
 void WebRtcTransport::onSrtp(std::span<uint8_t> datagram, bool rtcp) {
   if (rtcp) {
     auto n = srtpIn_->unprotectRtcp(datagram);
-    if (!n) {
-      switch (n.error()) {
-        case SrtpError::kAuthFailed:
-          ++counters_.droppedSrtpAuth;
-          break;
-        case SrtpError::kReplay:
-          ++counters_.droppedSrtpReplay;
-          break;
-        default:
-          ++counters_.droppedSrtpOther;
-          break;
-      }
-      return;
-    }
+    if (!n) return countSrtpDrop(n.error());
     ++counters_.rtcpReceived;
     listener_.onRtcp(datagram.first(*n));
     return;
   }
   auto n = srtpIn_->unprotectRtp(datagram);
-  if (!n) {
-    switch (n.error()) {
-      case SrtpError::kAuthFailed:
-        ++counters_.droppedSrtpAuth;
-        break;
-      case SrtpError::kReplay:
-        ++counters_.droppedSrtpReplay;
-        break;
-      default:
-        ++counters_.droppedSrtpOther;
-        break;
-    }
-    return;
-  }
+  if (!n) return countSrtpDrop(n.error());
   rtp::RtpPacket packet;
   if (rtp::RtpPacket::parseInto(datagram.first(*n), datagram.size(), packet)) {
     ++counters_.droppedMalformedRtp;
@@ -259,6 +233,20 @@ void WebRtcTransport::onSrtp(std::span<uint8_t> datagram, bool rtcp) {
   }
   ++counters_.rtpReceived;
   listener_.onRtp(packet);
+}
+
+void WebRtcTransport::countSrtpDrop(SrtpError error) {
+  switch (error) {
+    case SrtpError::kAuthFailed:
+      ++counters_.droppedSrtpAuth;
+      return;
+    case SrtpError::kReplay:
+      ++counters_.droppedSrtpReplay;
+      return;
+    default:
+      ++counters_.droppedSrtpOther;
+      return;
+  }
 }
 
 void WebRtcTransport::onConsentTimer() {

@@ -124,6 +124,7 @@ class WebRtcTransport {
   void onStun(UdpSocket& socket, std::span<uint8_t> datagram, const SocketAddress& from);
   void onSrtp(std::span<uint8_t> datagram, bool rtcp);
   void onConsentTimer();
+  void countSrtpDrop(SrtpError error);
   bool sendDatagram(std::span<const uint8_t> datagram);
 
   uv_loop_t* loop_;

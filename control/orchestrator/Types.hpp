@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "control/channel/RtpParameters.hpp"
+
 namespace switchyard::control {
 
 enum class MediaKind : uint8_t { kAudio, kVideo };
@@ -95,34 +97,6 @@ struct WebRtcTransportInfo {
   std::vector<DtlsFingerprintInfo> fingerprints;
   std::string iceState;
   std::string dtlsState;
-};
-
-struct RtpCodec {
-  std::string mimeType;  // "video/VP8", "video/rtx"
-  uint8_t payloadType = 0;
-  uint32_t clockRate = 0;
-  uint8_t channels = 1;
-  std::vector<std::pair<std::string, std::string>> parameters;
-  std::vector<std::pair<std::string, std::string>> rtcpFeedback;  // type, parameter
-};
-
-struct RtpHeaderExtension {
-  std::string uri;
-  uint8_t id = 0;
-};
-
-struct RtpEncoding {
-  std::optional<uint32_t> ssrc;
-  std::string rid;
-  std::optional<uint32_t> rtxSsrc;
-};
-
-struct RtpParameters {
-  std::string mid;
-  std::vector<RtpCodec> codecs;
-  std::vector<RtpHeaderExtension> headerExtensions;
-  std::vector<RtpEncoding> encodings;
-  std::string cname;
 };
 
 struct ProduceOptions {

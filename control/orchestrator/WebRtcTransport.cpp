@@ -12,35 +12,6 @@ fbs::common::MediaKind toFbs(MediaKind k) {
   return k == MediaKind::kVideo ? fbs::common::MediaKind::VIDEO : fbs::common::MediaKind::AUDIO;
 }
 
-flatbuffers::Offset<fbs::common::RtpParameters> writeRtpParameters(
-    flatbuffers::FlatBufferBuilder& b, const RtpParameters& p) {
-  std::vector<flatbuffers::Offset<fbs::common::RtpCodecParameters>> codecs;
-  for (const auto& c : p.codecs) {
-    std::vector<flatbuffers::Offset<fbs::common::StringString>> params;
-    for (const auto& [k, v] : c.parameters)
-      params.push_back(fbs::common::CreateStringStringDirect(b, k.c_str(), v.c_str()));
-    std::vector<flatbuffers::Offset<fbs::common::RtcpFeedback>> fb;
-    for (const auto& [t, v] : c.rtcpFeedback)
-      fb.push_back(fbs::common::CreateRtcpFeedbackDirect(b, t.c_str(), v.c_str()));
-    codecs.push_back(fbs::common::CreateRtpCodecParametersDirect(
-        b, c.mimeType.c_str(), c.payloadType, c.clockRate, c.channels, &params, &fb));
-  }
-  std::vector<flatbuffers::Offset<fbs::common::RtpHeaderExtensionParameters>> exts;
-  for (const auto& e : p.headerExtensions)
-    exts.push_back(fbs::common::CreateRtpHeaderExtensionParametersDirect(b, e.uri.c_str(), e.id));
-  std::vector<flatbuffers::Offset<fbs::common::RtpEncodingParameters>> encs;
-  for (const auto& e : p.encodings) {
-    auto rid = e.rid.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(e.rid);
-    fbs::common::RtpEncodingParametersBuilder eb(b);
-    if (e.ssrc) eb.add_ssrc(*e.ssrc);
-    if (!e.rid.empty()) eb.add_rid(rid);
-    if (e.rtxSsrc) eb.add_rtx_ssrc(*e.rtxSsrc);
-    encs.push_back(eb.Finish());
-  }
-  auto rtcp = fbs::common::CreateRtcpParametersDirect(b, p.cname.c_str());
-  return fbs::common::CreateRtpParametersDirect(b, p.mid.c_str(), &codecs, &exts, &encs, rtcp);
-}
-
 template <typename T>
 bool workerGone(const std::weak_ptr<Worker>& weak, const std::function<void(Result<T>)>& cb) {
   if (weak.lock()) return false;
@@ -95,7 +66,7 @@ void WebRtcTransport::produce(ProduceOptions options, Callback<std::string> cb) 
   w->channel().request(
       Method::TRANSPORT_PRODUCE, info_.id,
       [&](flatbuffers::FlatBufferBuilder& b) {
-        auto params = writeRtpParameters(b, options.rtpParameters);
+        auto params = buildRtpParameters(b, options.rtpParameters);
         auto body = fbs::transport::CreateProduceRequestDirect(b, id.c_str(), toFbs(options.kind),
                                                                params, options.paused);
         return std::pair{fbs::request::Body::Transport_ProduceRequest, body.Union()};
@@ -114,7 +85,7 @@ void WebRtcTransport::consume(ConsumeOptions options, Callback<std::string> cb) 
   w->channel().request(
       Method::TRANSPORT_CONSUME, info_.id,
       [&](flatbuffers::FlatBufferBuilder& b) {
-        auto params = writeRtpParameters(b, options.rtpParameters);
+        auto params = buildRtpParameters(b, options.rtpParameters);
         auto body = fbs::transport::CreateConsumeRequestDirect(
             b, id.c_str(), options.producerId.c_str(), fbs::common::MediaKind::AUDIO, params,
             options.paused);

@@ -1,11 +1,13 @@
-// Writes the seed corpora of FrameDecoderFuzz and MessageFuzz: real frames of every message
-// kind, built with the same helpers as the worker and the orchestrator.
+// Writes the seed corpora of FrameDecoderFuzz, MessageFuzz and RtpParametersFuzz: real frames
+// of every message kind and real RTP parameters, built with the same helpers as the worker and
+// the orchestrator.
 // Usage: MakeSeedCorpus tests/fuzz/corpus
 
 #include <fstream>
 #include <string>
 
 #include "control/channel/MessageBuilder.hpp"
+#include "control/channel/RtpParameters.hpp"
 
 namespace {
 
@@ -77,5 +79,25 @@ int main(int argc, char* argv[]) {
                      1700000000000000);
   write(msg + "log", b);
   write(dec + "log", b, std::string(1, '\x3f'));
+
+  // A WHIP-style video producer with RTX, and an Opus consumer.
+  const std::string rtp = dir + "/RtpParametersFuzz/";
+  control::RtpParameters video;
+  video.mid = "1";
+  video.codecs.push_back({"video/VP8", 96, 90000, 1, {}, {{"nack", "pli"}, {"ccm", "fir"}}});
+  video.codecs.push_back({"video/rtx", 97, 90000, 1, {{"apt", "96"}}, {}});
+  video.headerExtensions = {{"urn:ietf:params:rtp-hdrext:sdes:mid", 4}};
+  video.encodings.push_back({1111u, "", 2222u});
+  video.cname = "publisher";
+  b.Clear();
+  b.Finish(control::buildRtpParameters(b, video));
+  write(rtp + "video-rtx", b);
+  control::RtpParameters audio;
+  audio.codecs.push_back({"audio/opus", 111, 48000, 2, {{"minptime", "10"}}, {}});
+  audio.headerExtensions = {{"urn:ietf:params:rtp-hdrext:ssrc-audio-level", 1}};
+  audio.encodings.push_back({3333u, "", std::nullopt});
+  b.Clear();
+  b.Finish(control::buildRtpParameters(b, audio));
+  write(rtp + "audio", b);
   return 0;
 }

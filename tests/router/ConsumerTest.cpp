@@ -15,7 +15,7 @@ using namespace switchyard;
 using router::Consumer;
 using router::MediaKind;
 using router::Producer;
-using router::RtpParameters;
+using control::RtpParameters;
 
 constexpr uint32_t kConsumerSsrc = 0x11223344;
 constexpr uint8_t kViewerVp8 = 120;
@@ -24,8 +24,8 @@ constexpr uint32_t kInitialSequence = 1000;
 
 // aiortc's negotiated parameters for the captured stream: VP8 on 97, mid on id 1,
 // abs-send-time on id 2.
-RtpParameters producerParameters() {
-  RtpParameters p;
+control::RtpParameters producerParameters() {
+  control::RtpParameters p;
   p.mid = "0";
   p.codecs.push_back({"video/VP8", 97, 90000, 1, {}, {{"nack", "pli"}}});
   p.codecs.push_back({"video/rtx", 98, 90000, 1, {{"apt", "97"}}, {}});
@@ -35,8 +35,8 @@ RtpParameters producerParameters() {
 }
 
 // A viewer with other payload type and ids, and no mid extension.
-RtpParameters viewerParameters() {
-  RtpParameters p;
+control::RtpParameters viewerParameters() {
+  control::RtpParameters p;
   p.codecs.push_back({"video/VP8", kViewerVp8, 90000, 1, {}, {}});
   p.headerExtensions = {{std::string(rtp::extension_uri::kAbsSendTime), kViewerAbsSendTimeId}};
   p.encodings.push_back({kConsumerSsrc, "", std::nullopt});
@@ -174,7 +174,7 @@ TEST(ConsumerTest, ResumeRestartsAtAKeyframeWithoutASequenceGap) {
 
 TEST(ConsumerTest, DropsPayloadTypesTheViewerDidNotNegotiate) {
   Stream s;
-  RtpParameters viewer = viewerParameters();
+  control::RtpParameters viewer = viewerParameters();
   viewer.codecs[0].mimeType = "video/H264";
   Producer producer("p", MediaKind::kVideo, producerParameters(), false);
   Consumer consumer("c", "p", MediaKind::kVideo, viewer, producerParameters(), false, 0);

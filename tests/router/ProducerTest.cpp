@@ -10,11 +10,11 @@ namespace {
 using namespace switchyard;
 using router::MediaKind;
 using router::Producer;
-using router::RtpParameters;
+using control::RtpParameters;
 
-RtpParameters vp8(std::vector<std::pair<std::string, std::string>> feedback,
-                  std::optional<uint32_t> ssrc) {
-  RtpParameters p;
+control::RtpParameters vp8(std::vector<std::pair<std::string, std::string>> feedback,
+                           std::optional<uint32_t> ssrc) {
+  control::RtpParameters p;
   p.mid = "0";
   p.codecs.push_back({"video/VP8", 97, 90000, 1, {}, std::move(feedback)});
   p.headerExtensions = {{std::string(rtp::extension_uri::kMid), 1}};
@@ -56,7 +56,7 @@ TEST(ProducerTest, CountsPacketsAndTellsKeyframesApart) {
 
 TEST(ProducerTest, DiscardsUnknownPayloadTypesAndStopsForwardingWhenPaused) {
   auto all = packets();
-  RtpParameters p = vp8({}, 1234);
+  control::RtpParameters p = vp8({}, 1234);
   p.codecs[0].payloadType = 96;  // the fixture's packets say 97
   Producer producer("p", MediaKind::kVideo, p, false);
   auto packet = rtp::RtpPacket::parse(all[0]);
@@ -100,7 +100,7 @@ TEST(ProducerTest, FirWhenThatIsAllTheSenderNegotiated) {
 }
 
 TEST(ProducerTest, AudioNeverAsksForKeyframes) {
-  RtpParameters p;
+  control::RtpParameters p;
   p.codecs.push_back({"audio/opus", 111, 48000, 2, {}, {}});
   p.encodings.push_back({42u, "", std::nullopt});
   Producer producer("a", MediaKind::kAudio, p, false);

@@ -1,6 +1,7 @@
 #pragma once
-// The RTP parameters of a producer or consumer as the orchestrator sent them (control channel
-// RtpParameters), validated once and kept as plain values the media path can index.
+// The RTP parameters of a producer or consumer as plain values: what the orchestrator fills in
+// and writes (buildRtpParameters), and what the worker reads back, validated once
+// (parseRtpParameters), and indexes on the media path. Shared by both ends of the channel.
 
 #include <cstdint>
 #include <optional>
@@ -10,9 +11,9 @@
 
 #include "switchyard/fbs/common_generated.h"
 
-namespace switchyard::router {
+namespace switchyard::control {
 
-struct RtpCodecParameters {
+struct RtpCodec {
   std::string mimeType;  // "video/VP8"; compared case-insensitively
   uint8_t payloadType = 0;
   uint32_t clockRate = 0;
@@ -40,16 +41,16 @@ struct RtpEncoding {
 
 struct RtpParameters {
   std::string mid;
-  std::vector<RtpCodecParameters> codecs;
+  std::vector<RtpCodec> codecs;
   std::vector<RtpHeaderExtension> headerExtensions;
   std::vector<RtpEncoding> encodings;
   std::string cname;
 
-  const RtpCodecParameters* codecByPayloadType(uint8_t payloadType) const;
+  const RtpCodec* codecByPayloadType(uint8_t payloadType) const;
   // The first media (non-RTX) codec: what a single-codec consumer sends.
-  const RtpCodecParameters* firstMediaCodec() const;
+  const RtpCodec* firstMediaCodec() const;
   // The RTX codec repairing payloadType, if any.
-  const RtpCodecParameters* rtxFor(uint8_t payloadType) const;
+  const RtpCodec* rtxFor(uint8_t payloadType) const;
   uint8_t extensionId(std::string_view uri) const;  // 0 when absent
 };
 
@@ -65,4 +66,4 @@ RtpParametersResult parseRtpParameters(const fbs::common::RtpParameters* paramet
 flatbuffers::Offset<fbs::common::RtpParameters> buildRtpParameters(
     flatbuffers::FlatBufferBuilder& b, const RtpParameters& parameters);
 
-}  // namespace switchyard::router
+}  // namespace switchyard::control

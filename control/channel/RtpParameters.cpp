@@ -1,4 +1,4 @@
-#include "router/RtpParameters.hpp"
+#include "control/channel/RtpParameters.hpp"
 
 #include <strings.h>
 
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <set>
 
-namespace switchyard::router {
+namespace switchyard::control {
 
 namespace {
 
@@ -24,20 +24,20 @@ std::string str(const flatbuffers::String* s) {
 
 }  // namespace
 
-bool RtpCodecParameters::isRtx() const {
+bool RtpCodec::isRtx() const {
   return mimeType.size() > kRtxSubtype.size() &&
          equalsIgnoreCase(std::string_view(mimeType).substr(mimeType.size() - kRtxSubtype.size()),
                           kRtxSubtype);
 }
 
-std::optional<std::string> RtpCodecParameters::parameter(std::string_view key) const {
+std::optional<std::string> RtpCodec::parameter(std::string_view key) const {
   for (const auto& [k, v] : parameters) {
     if (equalsIgnoreCase(k, key)) return v;
   }
   return std::nullopt;
 }
 
-std::optional<uint8_t> RtpCodecParameters::associatedPayloadType() const {
+std::optional<uint8_t> RtpCodec::associatedPayloadType() const {
   if (!isRtx()) return std::nullopt;
   auto apt = parameter("apt");
   if (!apt) return std::nullopt;
@@ -49,27 +49,27 @@ std::optional<uint8_t> RtpCodecParameters::associatedPayloadType() const {
   return static_cast<uint8_t>(value);
 }
 
-bool RtpCodecParameters::hasFeedback(std::string_view type, std::string_view param) const {
+bool RtpCodec::hasFeedback(std::string_view type, std::string_view param) const {
   return std::any_of(rtcpFeedback.begin(), rtcpFeedback.end(), [&](const auto& fb) {
     return equalsIgnoreCase(fb.first, type) && equalsIgnoreCase(fb.second, param);
   });
 }
 
-const RtpCodecParameters* RtpParameters::codecByPayloadType(uint8_t payloadType) const {
+const RtpCodec* RtpParameters::codecByPayloadType(uint8_t payloadType) const {
   for (const auto& c : codecs) {
     if (c.payloadType == payloadType) return &c;
   }
   return nullptr;
 }
 
-const RtpCodecParameters* RtpParameters::firstMediaCodec() const {
+const RtpCodec* RtpParameters::firstMediaCodec() const {
   for (const auto& c : codecs) {
     if (!c.isRtx()) return &c;
   }
   return nullptr;
 }
 
-const RtpCodecParameters* RtpParameters::rtxFor(uint8_t payloadType) const {
+const RtpCodec* RtpParameters::rtxFor(uint8_t payloadType) const {
   for (const auto& c : codecs) {
     if (c.associatedPayloadType() == payloadType) return &c;
   }
@@ -94,7 +94,7 @@ RtpParametersResult parseRtpParameters(const fbs::common::RtpParameters* in) {
   out.mid = str(in->mid());
   std::set<uint8_t> payloadTypes;
   for (const auto* c : *in->codecs()) {
-    RtpCodecParameters codec;
+    RtpCodec codec;
     codec.mimeType = c->mime_type()->str();
     if (codec.mimeType.find('/') == std::string::npos) {
       return fail("codec mime type '" + codec.mimeType + "' is not type/subtype");
@@ -156,22 +156,32 @@ RtpParametersResult parseRtpParameters(const fbs::common::RtpParameters* in) {
   return result;
 }
 
+// Strings go through CreateString(std::string): the *Direct helpers take C strings and would
+// cut a value at an embedded NUL, so what the worker reads would differ from what was meant.
 flatbuffers::Offset<fbs::common::RtpParameters> buildRtpParameters(
     flatbuffers::FlatBufferBuilder& b, const RtpParameters& p) {
   std::vector<flatbuffers::Offset<fbs::common::RtpCodecParameters>> codecs;
   for (const auto& c : p.codecs) {
     std::vector<flatbuffers::Offset<fbs::common::StringString>> params;
-    for (const auto& [k, v] : c.parameters)
-      params.push_back(fbs::common::CreateStringStringDirect(b, k.c_str(), v.c_str()));
+    for (const auto& [k, v] : c.parameters) {
+      params.push_back(fbs::common::CreateStringString(b, b.CreateString(k), b.CreateString(v)));
+    }
     std::vector<flatbuffers::Offset<fbs::common::RtcpFeedback>> fb;
-    for (const auto& [t, v] : c.rtcpFeedback)
-      fb.push_back(fbs::common::CreateRtcpFeedbackDirect(b, t.c_str(), v.c_str()));
-    codecs.push_back(fbs::common::CreateRtpCodecParametersDirect(
-        b, c.mimeType.c_str(), c.payloadType, c.clockRate, c.channels, &params, &fb));
+    for (const auto& [type, param] : c.rtcpFeedback) {
+      fb.push_back(
+          fbs::common::CreateRtcpFeedback(b, b.CreateString(type), b.CreateString(param)));
+    }
+    auto mime = b.CreateString(c.mimeType);
+    auto paramsVector = b.CreateVector(params);
+    auto fbVector = b.CreateVector(fb);
+    codecs.push_back(fbs::common::CreateRtpCodecParameters(b, mime, c.payloadType, c.clockRate,
+                                                           c.channels, paramsVector, fbVector));
   }
   std::vector<flatbuffers::Offset<fbs::common::RtpHeaderExtensionParameters>> exts;
-  for (const auto& e : p.headerExtensions)
-    exts.push_back(fbs::common::CreateRtpHeaderExtensionParametersDirect(b, e.uri.c_str(), e.id));
+  for (const auto& e : p.headerExtensions) {
+    exts.push_back(
+        fbs::common::CreateRtpHeaderExtensionParameters(b, b.CreateString(e.uri), e.id));
+  }
   std::vector<flatbuffers::Offset<fbs::common::RtpEncodingParameters>> encs;
   for (const auto& e : p.encodings) {
     auto rid = e.rid.empty() ? 0 : b.CreateString(e.rid);
@@ -181,8 +191,12 @@ flatbuffers::Offset<fbs::common::RtpParameters> buildRtpParameters(
     if (e.rtxSsrc) eb.add_rtx_ssrc(*e.rtxSsrc);
     encs.push_back(eb.Finish());
   }
-  auto rtcp = fbs::common::CreateRtcpParametersDirect(b, p.cname.c_str());
-  return fbs::common::CreateRtpParametersDirect(b, p.mid.c_str(), &codecs, &exts, &encs, rtcp);
+  auto rtcp = fbs::common::CreateRtcpParameters(b, b.CreateString(p.cname));
+  auto mid = b.CreateString(p.mid);
+  auto codecVector = b.CreateVector(codecs);
+  auto extVector = b.CreateVector(exts);
+  auto encVector = b.CreateVector(encs);
+  return fbs::common::CreateRtpParameters(b, mid, codecVector, extVector, encVector, rtcp);
 }
 
-}  // namespace switchyard::router
+}  // namespace switchyard::control
