@@ -279,6 +279,11 @@ void Transport::connect(control::ChannelRequest& request) {
   auto remote =
       transport::DtlsFingerprint::parse(fp->algorithm()->str() + " " + fp->value()->str());
   if (!remote) return request.error(ErrorType::TYPE_ERROR, "unusable DTLS fingerprint");
+  if (const auto* ufrag = body->remote_ice_username_fragment(); ufrag && ufrag->size() > 0) {
+    if (!media_->setRemoteIceUsernameFragment(ufrag->str())) {
+      return request.error(ErrorType::TYPE_ERROR, "invalid remote ICE ufrag");
+    }
+  }
   if (!media_->connect(local, *remote, &error)) {
     return request.error(ErrorType::INVALID_STATE, error);
   }
@@ -289,7 +294,13 @@ void Transport::connect(control::ChannelRequest& request) {
 }
 
 void Transport::restartIce(control::ChannelRequest& request) {
-  media_->restartIce();
+  std::optional<std::string> remoteUfrag;
+  if (const auto* body = request.body<fbs::transport::RestartIceRequest>()) {
+    if (const auto* u = body->remote_ice_username_fragment(); u && u->size() > 0) {
+      remoteUfrag = u->str();
+    }
+  }
+  media_->restartIce(remoteUfrag);
   request.accept(
       fbs::response::Body::Transport_RestartIceResponse, [&](flatbuffers::FlatBufferBuilder& b) {
         auto ice = fbs::transport::CreateIceParametersDirect(

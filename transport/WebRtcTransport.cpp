@@ -150,17 +150,19 @@ bool WebRtcTransport::connect(DtlsTransport::Role role, const DtlsFingerprint& r
   return true;
 }
 
-void WebRtcTransport::restartIce() {
+void WebRtcTransport::restartIce(std::optional<std::string> remoteUfrag) {
   auto credentials = IceServer::generateCredentials();
   if (!credentials) return;
   // Keep the old credentials if the new ones are refused, so the session goes on.
-  if (!ice_->restart(credentials->ufrag, credentials->password)) return;
+  std::optional<std::string_view> remote;
+  if (remoteUfrag) remote = *remoteUfrag;
+  if (!ice_->restart(credentials->ufrag, credentials->password, remote)) return;
   iceUfrag_ = credentials->ufrag;
   icePassword_ = credentials->password;
 }
 
-void WebRtcTransport::setRemoteIceUsernameFragment(std::string ufrag) {
-  ice_->setRemoteUfrag(ufrag);
+bool WebRtcTransport::setRemoteIceUsernameFragment(const std::string& ufrag) {
+  return ice_->setRemoteUfrag(ufrag);
 }
 
 void WebRtcTransport::onDatagram(UdpSocket& socket, std::span<uint8_t> datagram,

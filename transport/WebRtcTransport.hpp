@@ -101,9 +101,11 @@ class WebRtcTransport {
   bool connect(DtlsTransport::Role role, const DtlsFingerprint& remote, std::string* error);
   // ICE restart: new local credentials; the session keeps running on the old tuple until a
   // check with the new credentials arrives.
-  void restartIce();
+  // remoteUfrag: the peer's new ufrag from its restart offer, when it gave one.
+  void restartIce(std::optional<std::string> remoteUfrag = std::nullopt);
   // Sets the expected remote ufrag (from the offer), so only that peer's checks are accepted.
-  void setRemoteIceUsernameFragment(std::string ufrag);
+  // False when it is not a valid ufrag (RFC 8839 section 5.4).
+  bool setRemoteIceUsernameFragment(const std::string& ufrag);
 
   // Encrypts the packet in place (its buffer needs rtpTrailerSize() spare capacity) and sends
   // it to the selected tuple. False when it could not be sent (counted).

@@ -21,7 +21,8 @@ bool workerGone(const std::weak_ptr<Worker>& weak, const std::function<void(Resu
 
 }  // namespace
 
-void WebRtcTransport::connect(DtlsRole remoteRole, DtlsFingerprintInfo fp, Callback<DtlsRole> cb) {
+void WebRtcTransport::connect(DtlsRole remoteRole, DtlsFingerprintInfo fp,
+                              std::string remoteIceUfrag, Callback<DtlsRole> cb) {
   if (workerGone(worker_, cb)) return;
   worker_.lock()->channel().request(
       Method::TRANSPORT_CONNECT, info_.id,
@@ -32,7 +33,11 @@ void WebRtcTransport::connect(DtlsRole remoteRole, DtlsFingerprintInfo fp, Callb
                           : remoteRole == DtlsRole::kServer ? fbs::transport::DtlsRole::SERVER
                                                             : fbs::transport::DtlsRole::AUTO;
         auto dtls = fbs::transport::CreateDtlsParametersDirect(b, role, &fps);
-        auto body = fbs::transport::CreateConnectRequest(b, dtls);
+        auto ufrag = remoteIceUfrag.empty() ? 0 : b.CreateString(remoteIceUfrag);
+        fbs::transport::ConnectRequestBuilder connect(b);
+        connect.add_dtls_parameters(dtls);
+        if (!remoteIceUfrag.empty()) connect.add_remote_ice_username_fragment(ufrag);
+        auto body = connect.Finish();
         return std::pair{fbs::request::Body::Transport_ConnectRequest, body.Union()};
       },
       [cb = std::move(cb)](const Error* e, const fbs::response::Response* r) {
@@ -44,10 +49,18 @@ void WebRtcTransport::connect(DtlsRole remoteRole, DtlsFingerprintInfo fp, Callb
       });
 }
 
-void WebRtcTransport::restartIce(Callback<std::pair<std::string, std::string>> cb) {
+void WebRtcTransport::restartIce(std::string remoteIceUfrag,
+                                 Callback<std::pair<std::string, std::string>> cb) {
   if (workerGone(worker_, cb)) return;
   worker_.lock()->channel().request(
-      Method::TRANSPORT_RESTART_ICE, info_.id, {},
+      Method::TRANSPORT_RESTART_ICE, info_.id,
+      [&](flatbuffers::FlatBufferBuilder& b) {
+        auto ufrag = remoteIceUfrag.empty() ? 0 : b.CreateString(remoteIceUfrag);
+        fbs::transport::RestartIceRequestBuilder rb(b);
+        if (!remoteIceUfrag.empty()) rb.add_remote_ice_username_fragment(ufrag);
+        auto body = rb.Finish();
+        return std::pair{fbs::request::Body::Transport_RestartIceRequest, body.Union()};
+      },
       [this, cb = std::move(cb)](const Error* e, const fbs::response::Response* r) {
         if (e) return cb(*e);
         const auto* body = r->body_as_Transport_RestartIceResponse();

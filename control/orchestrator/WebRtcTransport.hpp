@@ -27,8 +27,13 @@ class WebRtcTransport {
 
   // remoteRole: the remote SDP's a=setup (active = client, passive = server, actpass = auto).
   // The callback gets our DTLS role.
-  void connect(DtlsRole remoteRole, DtlsFingerprintInfo remoteFingerprint, Callback<DtlsRole> cb);
-  void restartIce(Callback<std::pair<std::string, std::string>> cb);  // new ufrag, password
+  // remoteIceUfrag: the ufrag of the remote SDP; the worker then accepts only checks that
+  // name it (empty: any).
+  void connect(DtlsRole remoteRole, DtlsFingerprintInfo remoteFingerprint,
+               std::string remoteIceUfrag, Callback<DtlsRole> cb);
+  // New local ICE credentials; remoteIceUfrag is the remote's new one (empty: any).
+  void restartIce(std::string remoteIceUfrag,
+                  Callback<std::pair<std::string, std::string>> cb);  // new ufrag, password
   void produce(ProduceOptions options, Callback<std::string> cb);     // the producer id
   void consume(ConsumeOptions options, Callback<std::string> cb);     // the consumer id
   void closeProducer(const std::string& producerId, Callback<void> cb = {});

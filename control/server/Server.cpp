@@ -96,8 +96,16 @@ std::optional<std::string> Server::start() {
   if (auto r = pool_->start(); !r) return "cannot start workers: " + r.error().describe();
 
   WhipWhepOptions wo;
-  for (const auto& ip : config_.listenIps)
-    wo.listenIps.push_back({ip, config_.announcedIp});
+  for (const auto& ip : config_.listenIps) {
+    std::string announced = config_.announcedIp;
+    // A wildcard address is not something a client can send to: announce a real one.
+    if (announced.empty() && (ip == "0.0.0.0" || ip == "::")) {
+      announced = firstHostAddress(ip == "::");
+      if (announced.empty()) return "listen IP " + ip + " needs --announced-ip: no usable address";
+      spdlog::info("media on {} announced as {} (set --announced-ip to change)", ip, announced);
+    }
+    wo.listenIps.push_back({ip, announced});
+  }
   wo.openLoopbackAccess = config_.openLoopbackAccess;
   wo.apiKeys = config_.apiKeys;
   wo.iceServerLinks = iceServerLinks(config_.iceServers);
@@ -198,7 +206,7 @@ void Server::routeHttp() {
       count([this](const HttpRequest& req, std::shared_ptr<HttpResponder> res) {
         if (!whipWhep_->adminAllowed(req)) {
           res->respond({401,
-                        {{"content-type", "text/plain"}},
+                        {{"content-type", "text/plain"}, {"www-authenticate", "Bearer"}},
                         "admin access needs a token for stream '*'\n"});
           return;
         }

@@ -447,7 +447,7 @@ void WhipWhepService::startSession(Kind kind, std::string streamName,
                                         : DtlsRole::kClient;
         DtlsFingerprintInfo fp{remote.fingerprints[0].algorithm, remote.fingerprints[0].value};
         session->transport->connect(
-            remoteRole, fp, [this, weak, session, responder](Result<DtlsRole> c) {
+            remoteRole, fp, remote.ice.ufrag, [this, weak, session, responder](Result<DtlsRole> c) {
               auto alive2 = weak.lock();
               if (!alive2 || !*alive2) return;
               if (!c)
@@ -714,7 +714,7 @@ void WhipWhepService::patch(Kind kind, const HttpRequest& request, Responder res
   if (pwd) session->remotePwd = *pwd;
   auto weak = std::weak_ptr<WhipWhepService*>(self_);
   session->transport->restartIce(
-      [this, weak, session, responder](Result<std::pair<std::string, std::string>> r) {
+      *ufrag, [this, weak, session, responder](Result<std::pair<std::string, std::string>> r) {
         auto alive = weak.lock();
         if (!alive || !*alive) return;
         if (!r) return respond(responder, error(500, "ICE restart failed: " + r.error().reason));

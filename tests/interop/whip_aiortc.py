@@ -4,13 +4,16 @@
 One aiortc publisher sends a synthetic video track whose every frame carries its frame counter
 as large black/white blocks (16 bits + an 8-bit check byte) above four fixed colour bars, and a
 440 Hz tone. N aiortc viewers decode the video, read the counters back and check the colour
-bars and the audio. Then the publisher's WHIP session is deleted (its peer connection keeps
+bars and the audio. With --attack, while they watch, a separate UDP socket sends garbage,
+forged STUN, fake DTLS records and fake SRTP to the server's media port of every session: the
+server must count them as drops by cause (GET /api/streams) and the viewers' frames must keep
+arriving, valid. Then the publisher's WHIP session is deleted (its peer connection keeps
 sending) and the viewers must stop receiving video and audio; finally the viewers' sessions
-are deleted.
+are deleted and GET /api/workers must show that the worker freed every router.
 
 Usage (see README.md):
   /usr/bin/python3 whip_aiortc.py --server http://127.0.0.1:8080 --stream test --viewers 2 \
-      --seconds 5 --json out.json
+      --seconds 5 [--attack] --json out.json
 
 Prints a JSON report; exit status 0 only when every check passed, 1 when a check failed,
 2 on bad usage, 3 on the hard timeout's last resort.
@@ -22,7 +25,9 @@ import fractions
 import json
 import math
 import os
+import random
 import re
+import socket
 import statistics
 import sys
 import threading
@@ -32,6 +37,7 @@ import urllib.parse
 import urllib.request
 
 import aioice.ice
+import aioice.stun
 import av
 import numpy as np
 
@@ -67,6 +73,22 @@ MIN_AUDIO_FRAMES = 25  # 0.5 s of 20 ms frames
 MIN_AUDIO_RMS = 1000.0  # s16 RMS of the loudest decoded frame: the tone, not silence
 STOP_GRACE_S = 3.0  # after the publisher's DELETE, viewers may still show frames this long
 STOP_OBSERVE_S = 5.0  # how long we watch for frames after the DELETE
+
+# --- --attack: bad datagrams to the media ports while the viewers watch --------------------------
+ATTACK_START_S = 1.5  # into the watching time (at most a third of it)
+ATTACK_BURSTS = 5  # per target, ATTACK_BURST_GAP_S apart
+ATTACK_BURST_GAP_S = 0.2
+ATTACK_SEED = 9725  # the datagrams are the same on every run
+ATTACK_GARBAGE_PER_BURST = 10  # first byte outside RFC 7983's STUN/DTLS/RTP ranges
+ATTACK_DTLS_PER_BURST = 3  # handshake, alert and application-data records
+ATTACK_SRTP_PER_BURST = 5  # RTP-looking, plus one SRTCP-looking sender report
+ATTACK_WRONG_PASSWORD = "not-the-ice-password-0123"  # 22+ ice-chars, like a real one
+POST_ATTACK_MIN_S = 2.0  # watching goes on at least this long after the attack
+MIN_VALID_FRAMES_AFTER_ATTACK = 30  # per viewer, in that time
+MIN_AUDIO_FRAMES_AFTER_ATTACK = 25
+DROP_SETTLE_S = 3.0  # how long /api/streams is polled for the attack's drops to be counted
+WORKERS_SETTLE_S = 3.0  # how long /api/workers is polled for the routers to go after DELETE
+POLL_S = 0.05
 
 # --- timing -----------------------------------------------------------------------------------
 CONNECT_TIMEOUT_S = 10.0
@@ -317,6 +339,7 @@ class Publisher:
         self.video = CounterVideoTrack()
         self.audio = ToneAudioTrack()
         self.session_url = None
+        self.answer = None
         self.report = {"endpoint": endpoint}
 
     async def start(self):
@@ -327,6 +350,7 @@ class Publisher:
         self.session_url, answer = await post_offer(
             self.endpoint, unify_extmap_ids(self.pc.localDescription.sdp), self.token, self.report
         )
+        self.answer = answer
         self.report["post_ms"] = round((time.monotonic() - t0) * 1000, 1)
         await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         await wait_connected(self.pc, "publisher")
@@ -338,6 +362,7 @@ class Viewer:
         self.index, self.endpoint, self.token = index, endpoint, token
         self.pc = RTCPeerConnection()
         self.session_url = None
+        self.answer = None
         self.post_t = None
         self.frames = []  # (monotonic time, counter or None, colour_ok)
         self.audio_frames = 0
@@ -384,6 +409,7 @@ class Viewer:
         self.session_url, answer = await post_offer(
             self.endpoint, unify_extmap_ids(self.pc.localDescription.sdp), self.token, self.report
         )
+        self.answer = answer
         self.report["post_ms"] = round((time.monotonic() - self.post_t) * 1000, 1)
         await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         await wait_connected(self.pc, f"viewer {self.index}")
@@ -444,6 +470,31 @@ class Viewer:
         elif self.audio_rms_max < MIN_AUDIO_RMS:
             self.errors.append(f"{who}: audio is silent (max RMS {self.audio_rms_max:.0f})")
 
+    def evaluate_after_attack(self, attack_end, until):
+        """The frames between the attack's end and `until` (the publisher's DELETE)."""
+        frames = [f for f in self.frames if attack_end <= f[0] < until]
+        valid = [f for f in frames if f[1] is not None and f[2]]
+        audio = [t for t in self.audio_times if attack_end <= t < until]
+        r = self.report["after_attack"] = {
+            "seconds": round(until - attack_end, 2),
+            "frames_decoded": len(frames),
+            "frames_valid": len(valid),
+            "audio_frames": len(audio),
+            "counters": runs([f[1] for f in valid]),
+        }
+        who = f"viewer {self.index} after the attack"
+        if len(valid) < MIN_VALID_FRAMES_AFTER_ATTACK:
+            self.errors.append(
+                f"{who}: {len(valid)} valid frames in {r['seconds']} s, "
+                f"need {MIN_VALID_FRAMES_AFTER_ATTACK}"
+            )
+        if frames and (len(frames) - len(valid)) / len(frames) > MAX_BAD_FRAME_RATIO:
+            self.errors.append(f"{who}: {len(frames) - len(valid)} of {len(frames)} unreadable")
+        if len(audio) < MIN_AUDIO_FRAMES_AFTER_ATTACK:
+            self.errors.append(
+                f"{who}: {len(audio)} audio frames, need {MIN_AUDIO_FRAMES_AFTER_ATTACK}"
+            )
+
     def evaluate_stop(self, deleted_at):
         after = [f[0] - deleted_at for f in self.frames if f[0] >= deleted_at]
         audio_after = [t - deleted_at for t in self.audio_times if t >= deleted_at]
@@ -472,6 +523,215 @@ def runs(counters):
     return [f"{a}-{b}" if a != b else f"{a}" for a, b in spans]
 
 
+# --- admin API ----------------------------------------------------------------------------------
+async def get_json(base, path, token):
+    status, _, body = await http("GET", base + path, token=token)
+    if status != 200:
+        raise Failure(f"GET {base}{path} -> HTTP {status}, expected 200; body: {body[:300]!r}")
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise Failure(f"GET {base}{path}: not JSON: {body[:200]!r}") from None
+
+
+async def session_stats(base, token):
+    """Session id -> its entry in GET /api/streams (with "stats" and "stream")."""
+    out = {}
+    for stream in (await get_json(base, "/api/streams", token))["streams"]:
+        for s in stream["sessions"]:
+            out[s["id"]] = dict(s, stream=stream["name"], router=stream.get("router"))
+    return out
+
+
+async def check_workers_freed(base, token, report):
+    """After every DELETE, the workers themselves must hold no router (polled a while: closing
+    is asynchronous). Assumes the server serves this run only, as run_with_server.sh's does."""
+    t0 = time.monotonic()
+    while True:
+        workers = (await get_json(base, "/api/workers", token))["workers"]
+        routers = [r.get("id") for w in workers for r in w.get("routers", [])]
+        if not routers or time.monotonic() - t0 > WORKERS_SETTLE_S:
+            break
+        await asyncio.sleep(POLL_S)
+    report["workers_after_delete"] = {
+        "workers": len(workers),
+        "routers_left": routers,
+        "waited_ms": round((time.monotonic() - t0) * 1000),
+    }
+    if not workers:
+        raise Failure(f"GET {base}/api/workers lists no worker")
+    if routers:
+        ours = report.get("router")
+        raise Failure(
+            f"{len(routers)} router(s) still on the workers {WORKERS_SETTLE_S:.0f} s after every "
+            f"DELETE: {routers}" + (f" (this stream's was {ours})" if ours in routers else "")
+        )
+
+
+# --- --attack -------------------------------------------------------------------------------------
+def media_port(answer):
+    """The port of the answer's first UDP host candidate on 127.0.0.1 (RFC 8839 section 5.1)."""
+    m = re.search(r"a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host", answer, re.I)
+    return int(m.group(1)) if m else None
+
+
+def ice_ufrag(answer):
+    m = re.search(r"^a=ice-ufrag:(\S+)", answer, re.M)
+    return m.group(1) if m else None
+
+
+def forged_binding_request(username, password):
+    """A Binding request as an ICE agent sends it, built by aioice, signed with `password`."""
+    msg = aioice.stun.Message(aioice.stun.Method.BINDING, aioice.stun.Class.REQUEST)
+    msg.attributes["USERNAME"] = username
+    msg.attributes["PRIORITY"] = 0x6E0001FF
+    msg.attributes["ICE-CONTROLLING"] = 0x0123456789ABCDEF
+    msg.attributes["USE-CANDIDATE"] = None
+    msg.add_message_integrity(password.encode())  # also adds FINGERPRINT
+    return bytes(msg)
+
+
+def attack_burst(rng, ufrag):
+    """One burst for one target: [(cause the server should count, datagram)]."""
+    out = []
+    unknown_first = list(range(4, 20)) + list(range(64, 128)) + list(range(192, 256))
+    for _ in range(ATTACK_GARBAGE_PER_BURST):
+        size = rng.choice([1, 7, 19, 100, 600, 1400])
+        out.append(("unknownKind", bytes([rng.choice(unknown_first)]) + rng.randbytes(size - 1)))
+    # Forged checks: the session's ufrag with a wrong password, then a made-up ufrag. Both must
+    # get 401 (RFC 5389 section 10.1.2). And one with a bad magic cookie: not STUN at all.
+    out.append(("stun", forged_binding_request(f"{ufrag}:attacker", ATTACK_WRONG_PASSWORD)))
+    made_up = "".join(rng.choice("abcdefghijklmnop0123456789") for _ in range(16))
+    out.append(("stun", forged_binding_request(f"{made_up}:attacker", ATTACK_WRONG_PASSWORD)))
+    out.append(("stun", b"\x00\x01\x00\x08" + b"\xde\xad\xbe\xef" + rng.randbytes(20)))
+    # DTLS 1.2 records (RFC 6347 section 4.1) from an address ICE never validated.
+    for content_type in (22, 21, 23)[:ATTACK_DTLS_PER_BURST]:
+        body = rng.randbytes(rng.choice([2, 64, 200]))
+        header = bytes([content_type, 0xFE, 0xFD, 0, 0]) + rng.randbytes(6)
+        out.append(("unknownTuple", header + len(body).to_bytes(2, "big") + body))
+    # SRTP-looking packets (RTP header, junk payload, 10-byte tag) and an SRTCP sender report.
+    ssrc = rng.randbytes(4)
+    for i in range(ATTACK_SRTP_PER_BURST):
+        rtp = bytes([0x80, 0x60]) + rng.randrange(65536).to_bytes(2, "big") + rng.randbytes(4)
+        out.append(("unknownTuple", rtp + ssrc + rng.randbytes(rng.choice([60, 300, 1100]))))
+    out.append(("unknownTuple", bytes([0x80, 200, 0, 6]) + ssrc + rng.randbytes(34)))
+    return out
+
+
+def send_attack(targets):
+    """Blocking (runs on a thread: the event loop keeps the viewers decoding). Sends the bursts
+    from one UDP socket and collects the STUN answers to the forged checks."""
+    rng = random.Random(ATTACK_SEED)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.01)
+    try:
+        for t in targets:
+            t["sent"] = {"unknownKind": 0, "stun": 0, "unknownTuple": 0}
+            t["bytes_sent"] = 0
+            t["stun_replies"] = {"401": 0, "success": 0, "other": 0}
+        by_port = {t["port"]: t for t in targets}
+        for burst in range(ATTACK_BURSTS):
+            for t in targets:
+                for cause, datagram in attack_burst(rng, t["ufrag"]):
+                    sock.sendto(datagram, ("127.0.0.1", t["port"]))
+                    t["sent"][cause] += 1
+                    t["bytes_sent"] += len(datagram)
+            end = time.monotonic() + ATTACK_BURST_GAP_S
+            while time.monotonic() < end:
+                try:
+                    data, addr = sock.recvfrom(65536)
+                except socket.timeout:
+                    continue
+                t = by_port.get(addr[1])
+                if t is None:
+                    continue
+                try:
+                    msg = aioice.stun.parse_message(data)
+                except ValueError:
+                    t["stun_replies"]["other"] += 1  # the server sent us something not STUN
+                    continue
+                if msg.message_class == aioice.stun.Class.RESPONSE:
+                    t["stun_replies"]["success"] += 1
+                elif msg.attributes.get("ERROR-CODE", (0, ""))[0] == 401:
+                    t["stun_replies"]["401"] += 1
+                else:
+                    t["stun_replies"]["other"] += 1
+    finally:
+        sock.close()
+    return targets
+
+
+async def run_attack(base, admin_token, publisher, viewers, report):
+    """Attacks every session's media port and checks the server's drop counters and states."""
+    errors = report["errors"]
+    parties = [("publisher", publisher)] + [(f"viewer {v.index}", v) for v in viewers]
+    targets = []
+    for name, p in parties:
+        port, ufrag = media_port(p.answer), ice_ufrag(p.answer)
+        if not port or not ufrag:
+            raise Failure(f"{name}: no 127.0.0.1 host candidate or ice-ufrag in the answer")
+        session = urllib.parse.urlparse(p.session_url).path.rsplit("/", 1)[-1]
+        targets.append({"target": name, "session": session, "port": port, "ufrag": ufrag})
+    before = await session_stats(base, admin_token)
+    for t in targets:
+        if t["session"] not in before:
+            raise Failure(f"{t['target']}: session {t['session']} not in GET /api/streams")
+    started = time.monotonic()
+    await asyncio.get_running_loop().run_in_executor(None, send_attack, targets)
+    sent_at = time.monotonic()
+    out = {"duration_s": round(sent_at - started, 2), "targets": targets}
+
+    # Every datagram must be counted, under its cause, on the session it was sent to.
+    def deltas(after):
+        for t in targets:
+            b = before[t["session"]]["stats"]
+            a = after[t["session"]]["stats"]
+            t["dropped_delta"] = {c: a["dropped"][c] - b["dropped"][c] for c in b["dropped"]}
+            t["bytes_received_delta"] = a["bytesReceived"] - b["bytesReceived"]
+            t["state_after"] = {"ice": a["iceState"], "dtls": a["dtlsState"]}
+
+    def counted():
+        return all(t["dropped_delta"][c] >= n for t in targets for c, n in t["sent"].items())
+
+    deadline = time.monotonic() + DROP_SETTLE_S
+    while True:
+        after = await session_stats(base, admin_token)
+        missing = [t["target"] for t in targets if t["session"] not in after]
+        if missing:
+            raise Failure(f"the attack ended the sessions of {', '.join(missing)}")
+        deltas(after)
+        if counted() or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(POLL_S)
+    out["counted_within_ms"] = round((time.monotonic() - sent_at) * 1000)
+    for t in targets:
+        who = f"attack on {t['target']} (port {t['port']})"
+        for cause, n in t["sent"].items():
+            got = t["dropped_delta"][cause]
+            if got < n:
+                errors.append(
+                    f"{who}: sent {n} datagrams the server should count as dropped '{cause}', "
+                    f"/api/streams shows {got} more"
+                )
+            elif got > n:
+                report["notes"].append(f"{who}: {got - n} more '{cause}' drops than sent")
+        if t["bytes_received_delta"] < t["bytes_sent"]:
+            errors.append(
+                f"{who}: sent {t['bytes_sent']} bytes, bytesReceived grew by "
+                f"{t['bytes_received_delta']}"
+            )
+        replies = t["stun_replies"]
+        if replies["success"]:
+            errors.append(f"{who}: {replies['success']} forged STUN checks got a success response")
+        if not replies["401"]:
+            errors.append(f"{who}: no 401 response to a forged STUN check ({replies})")
+        state = t["state_after"]
+        if state["dtls"] != "CONNECTED" or state["ice"] not in ("COMPLETED", "CONNECTED"):
+            errors.append(f"{who}: session state after the attack: {state}")
+    return out
+
+
 # --- the scenario -----------------------------------------------------------------------------
 async def scenario(args, state):
     base = args.server.rstrip("/")
@@ -494,18 +754,39 @@ async def scenario(args, state):
         raise Failure("; ".join(failed))
 
     state["stage"] = f"watching for {args.seconds} s"
-    await asyncio.sleep(args.seconds)
+    admin_token = args.admin_token or args.token
+    watch_start = time.monotonic()
+    streams = await session_stats(base, admin_token)
+    publisher_id = urllib.parse.urlparse(publisher.session_url).path.rsplit("/", 1)[-1]
+    report["router"] = streams.get(publisher_id, {}).get("router")
+    attack_end = None
+    if args.attack:
+        await asyncio.sleep(min(ATTACK_START_S, args.seconds / 3))
+        state["stage"] = "attacking the media ports while the viewers watch"
+        report["attack"] = await run_attack(base, admin_token, publisher, viewers, report)
+        attack_end = time.monotonic()
+        state["stage"] = "watching after the attack"
+        await asyncio.sleep(max(args.seconds - (attack_end - watch_start), POST_ATTACK_MIN_S))
+    else:
+        await asyncio.sleep(args.seconds)
+
     # Allow a slow first frame: keep watching (up to the same time again) until every viewer
     # has its minimum, so a slow machine gives a clear count instead of a flaky failure.
+    def short(v):
+        if sum(1 for f in v.frames if f[1] is not None) < MIN_VALID_FRAMES:
+            return True
+        after = [f for f in v.frames if attack_end and f[0] >= attack_end and f[1] is not None]
+        return attack_end is not None and len(after) < MIN_VALID_FRAMES_AFTER_ATTACK
+
     extra_deadline = time.monotonic() + args.seconds
-    while time.monotonic() < extra_deadline and any(
-        sum(1 for f in v.frames if f[1] is not None) < MIN_VALID_FRAMES for v in viewers
-    ):
+    while time.monotonic() < extra_deadline and any(short(v) for v in viewers):
         await asyncio.sleep(0.1)
 
     deleted_at = time.monotonic()
     for v in viewers:
         v.evaluate(publisher, deleted_at)
+        if attack_end is not None:
+            v.evaluate_after_attack(attack_end, deleted_at)
     report["publisher"]["frames_sent"] = len(publisher.video.sent_at)
 
     # The publisher keeps sending after its DELETE: the server must stop forwarding anyway.
@@ -529,6 +810,9 @@ async def scenario(args, state):
                 report["notes"].append(f"viewer {v.index}: DELETE -> 404 (already ended)")
         except Failure as e:
             v.errors.append(str(e))
+
+    state["stage"] = "checking the workers freed every router (GET /api/workers)"
+    await check_workers_freed(base, admin_token, report)
     state["stage"] = "done"
 
 
@@ -556,6 +840,7 @@ async def main_async(args):
         "server": args.server,
         "stream": args.stream,
         "viewers_requested": args.viewers,
+        "attack": None,
         "errors": [],
         "notes": [],
     }
@@ -585,6 +870,17 @@ def main():
     ap.add_argument("--seconds", type=float, default=5.0, help="watching time before DELETE")
     ap.add_argument("--json", help="write the report here too")
     ap.add_argument("--token", help="Bearer token (not needed in --dev mode on loopback)")
+    ap.add_argument(
+        "--admin-token",
+        help="Bearer token for /api/streams and /api/workers (stream '*', both rights); "
+        "default: --token",
+    )
+    ap.add_argument(
+        "--attack",
+        action="store_true",
+        help="while the viewers watch, send garbage, forged STUN, fake DTLS and fake SRTP to "
+        "every session's media port; check the drops are counted and the viewers unharmed",
+    )
     ap.add_argument("--timeout", type=float, default=DEFAULT_HARD_TIMEOUT_S)
     args = ap.parse_args()
     if args.viewers < 1:

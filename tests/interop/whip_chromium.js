@@ -5,8 +5,9 @@
 // viewers must decode a growing number of video frames that are not black (the fake camera is
 // green with moving marks) and receive audio. Then the publisher's session is deleted (its
 // RTCPeerConnection keeps sending) and the viewers' framesDecoded and audio packetsReceived
-// must stop growing. Last, the demo page at / is driven through its controls (#stream,
-// #publish, #watch, #remote, ...).
+// must stop growing. After the viewers' DELETEs, GET /api/workers must show that the worker
+// freed every router. Last, the demo page at / is driven through its controls (#stream,
+// #publish, #watch, #remote, ...), and the workers are checked again once it stopped.
 //
 //   node whip_chromium.js --server http://127.0.0.1:8080 --stream test --json out.json
 //
@@ -51,6 +52,8 @@ const STOP_POLL_MS = 100;
 const MIN_BRIGHT_FRACTION = 0.5;  // sampled pixels brighter than black (fake camera: all green)
 const MIN_GREEN_FRACTION = 0.3;   // sampled pixels that are clearly green
 const DEMO_STEP_TIMEOUT_MS = 15000;
+const WORKERS_SETTLE_MS = 3000;  // how long /api/workers is polled for the routers to go
+const WORKERS_POLL_MS = 50;
 
 // ---------------------------------------------------------------------------------------------
 // Browser-side helpers, installed in every page as window.__sy (serialised with toString, so
@@ -341,6 +344,42 @@ async function openPage(browser, origin, log, name) {
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
+// GET /api/workers until the workers hold no router (closing is asynchronous) or
+// WORKERS_SETTLE_MS passed. The workers are asked, not the server's bookkeeping. Assumes the
+// server serves this run only, as run_with_server.sh's does.
+async function workersAfterDelete(origin, token) {
+  const url = `${origin}/api/workers`;
+  const t0 = Date.now();
+  let workers = [], routers = [];
+  for (;;) {
+    let res;
+    try {
+      res = await fetch(url, {headers: token ? {Authorization: 'Bearer ' + token} : {}});
+    } catch (e) {
+      throw new Error(`GET ${url}: cannot reach the server: ${e.message}`);
+    }
+    const body = await res.text();
+    if (res.status !== 200) {
+      const excerpt = JSON.stringify(body.slice(0, 300));
+      throw new Error(`GET ${url} -> HTTP ${res.status}, expected 200; body: ${excerpt}`);
+    }
+    workers = JSON.parse(body).workers || [];
+    routers = workers.flatMap(w => (w.routers || []).map(r => r.id));
+    if (!routers.length || Date.now() - t0 > WORKERS_SETTLE_MS) break;
+    await sleep(WORKERS_POLL_MS);
+  }
+  return {workers: workers.length, routers_left: routers, waited_ms: Date.now() - t0};
+}
+
+function checkWorkersFreed(result, when, errors) {
+  if (!result.workers) errors.push(`GET /api/workers ${when}: no worker listed`);
+  if (result.routers_left.length) {
+    errors.push(
+        `${result.routers_left.length} router(s) still on the workers ` +
+        `${WORKERS_SETTLE_MS / 1000} s ${when}: ${result.routers_left.join(', ')}`);
+  }
+}
+
 function withTimeout(promise, ms, what) {
   let timer;
   return Promise
@@ -509,8 +548,16 @@ async function scenario(opts, report, state) {
   state.publisher = null;
   state.viewers = [];
 
+  const adminToken = opts['admin-token'] || opts.token;
+  state.stage = 'checking the workers freed every router (GET /api/workers)';
+  report.workers_after_delete = await workersAfterDelete(origin, adminToken);
+  checkWorkersFreed(report.workers_after_delete, 'after every DELETE', errors);
+
   state.stage = 'driving the demo page';
   report.demo = await demoPage(browser, origin, `${opts.stream}-demo`, opts.token, report);
+  state.stage = 'checking the workers freed the demo page\'s routers (GET /api/workers)';
+  report.workers_after_demo = await workersAfterDelete(origin, adminToken);
+  checkWorkersFreed(report.workers_after_demo, 'after the demo page stopped', errors);
 }
 
 // Drives control/server/web/index.html the way a person would: fill in, click, look.
@@ -611,6 +658,7 @@ async function main() {
       stream: 'chromium-interop',
       json: '',
       token: '',
+      'admin-token': '',
       timeout: DEFAULT_TIMEOUT_S,
       seconds: DEFAULT_WATCH_S,
     });
