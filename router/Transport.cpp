@@ -9,7 +9,6 @@
 #include "rtp/extensions/Mid.hpp"
 #include "rtp/extensions/RtpHeaderExtensionMap.hpp"
 #include "rtp/rtcp/RtcpCompound.hpp"
-#include "rtp/rtcp/RtcpCompoundBuilder.hpp"
 #include "rtp/rtcp/RtcpFir.hpp"
 #include "rtp/rtcp/RtcpHeader.hpp"
 #include "rtp/rtcp/RtcpPli.hpp"
@@ -672,23 +671,47 @@ void Transport::sendRtcpReports() {
   for (auto& [id, p] : producers_)
     sendKeyFrameRequests(*p, now / 1000);
 
-  std::array<uint8_t, 4096> scratch;
-  rtp::RtcpCompoundBuilder builder{std::span<uint8_t>(scratch), kRtcpMtu};
-  // SR per sending consumer (RFC 3550 section 6.4.1), each followed by nothing: reduced-size
-  // RTCP (RFC 5506) is negotiated by every WebRTC client.
-  for (auto& [id, c] : consumers_) {
-    auto info = c->makeSenderInfo(now, ntp);
+  // Reports go out in compounds of whole SR/RR packets up to the MTU: each compound starts
+  // with a report, as RFC 3550 section 6.1 asks (the SDES CNAME it also asks for is left out, as
+  // reduced-size RTCP, RFC 5506, lets WebRTC peers do).
+  const size_t room = kRtcpMtu - transport::WebRtcTransport::kMaxTrailer;
+  size_t used = 0;
+  auto flush = [&] {
+    if (used > 0) media_->sendRtcp(std::span(rtcpBuffer_), used);
+    used = 0;
+  };
+  auto append = [&](auto&& build) {
+    size_t n = build(std::span(rtcpBuffer_).subspan(used, room - used));
+    if (n == 0 && used > 0) {
+      flush();
+      n = build(std::span(rtcpBuffer_).first(room));
+    }
+    used += n;
+  };
+  // SR per sending consumer (RFC 3550 section 6.4.1).
+  for (auto& entry : consumers_) {
+    const Consumer& consumer =
+        *entry.second;  // a plain reference: clang 14 cannot capture a binding
+    auto info = consumer.makeSenderInfo(now, ntp);
     if (!info) continue;
-    builder.appendWith([&](std::span<uint8_t> room) {
-      return rtp::RtcpSenderReport::build(c->ssrc(), *info, {}, room);
+    append([&](std::span<uint8_t> out) {
+      return rtp::RtcpSenderReport::build(consumer.ssrc(), *info, {}, out);
     });
   }
-  // One RR with a block per producer stream.
-  std::vector<rtp::RtcpReportBlock> blocks;
+  // RR blocks for every producer stream, up to 31 per packet (RFC 3550 section 6.4.2).
+  std::array<rtp::RtcpReportBlock, rtp::kRtcpMaxCount> blocks;
+  size_t count = 0;
+  auto appendReceiverReport = [&] {
+    if (count == 0) return;
+    append([&](std::span<uint8_t> out) {
+      return rtp::RtcpReceiverReport::build(rtcpSsrc_, std::span(blocks).first(count), out);
+    });
+    count = 0;
+  };
   for (auto& [id, p] : producers_) {
     auto fields = p->makeReportBlock(now);
     if (!fields) continue;
-    rtp::RtcpReportBlock block;
+    rtp::RtcpReportBlock& block = blocks[count++];
     block.ssrc = fields->ssrc;
     block.fractionLost = fields->fractionLost;
     block.cumulativeLost = fields->cumulativeLost;
@@ -696,19 +719,10 @@ void Transport::sendRtcpReports() {
     block.jitter = fields->jitter;
     block.lastSenderReport = fields->lastSr;
     block.delaySinceLastSenderReport = fields->delaySinceLastSr;
-    blocks.push_back(block);
+    if (count == blocks.size()) appendReceiverReport();
   }
-  for (size_t i = 0; i < blocks.size(); i += rtp::kRtcpMaxCount) {
-    const size_t n = std::min<size_t>(rtp::kRtcpMaxCount, blocks.size() - i);
-    builder.appendWith([&](std::span<uint8_t> room) {
-      return rtp::RtcpReceiverReport::build(rtcpSsrc_, std::span(blocks).subspan(i, n), room);
-    });
-  }
-  for (size_t i = 0; i < builder.compoundCount(); ++i) {
-    auto compound = builder.compound(i);
-    std::copy(compound.begin(), compound.end(), rtcpBuffer_.begin());
-    media_->sendRtcp(std::span(rtcpBuffer_), compound.size());
-  }
+  appendReceiverReport();
+  flush();
 }
 
 }  // namespace switchyard::router

@@ -15,7 +15,9 @@ constexpr uint8_t kMaxPayloadType = 127;
 constexpr std::string_view kRtxSubtype = "/rtx";
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+  // An empty view may hold a null pointer, which strncasecmp must not get even for length 0.
+  if (a.size() != b.size()) return false;
+  return a.empty() || strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string str(const flatbuffers::String* s) {

@@ -104,10 +104,12 @@ function pageHelpers(connectTimeoutMs) {
   }
 
   async function inbound(pc) {
-    const out = {video: null, audio: null, transport: null};
+    const out = {video: null, audio: null, transport: null, senderReports: {}};
     (await pc.getStats()).forEach(s => {
       if (s.type === 'inbound-rtp') out[s.kind] = s;
       if (s.type === 'transport') out.transport = s;
+      // Made from the RTCP sender reports the server sends for each consumer.
+      if (s.type === 'remote-outbound-rtp') out.senderReports[s.kind] = s;
     });
     return out;
   }
@@ -227,12 +229,23 @@ function pageHelpers(connectTimeoutMs) {
             ]),
         audio: pick(s.audio, ['packetsReceived', 'totalAudioEnergy', 'totalSamplesReceived']),
         dtlsState: s.transport ? s.transport.dtlsState : null,
+        senderReports: Object.fromEntries(Object.entries(s.senderReports).map(
+            ([kind, r]) => [kind, pick(r, ['packetsSent', 'bytesSent', 'reportsSent'])])),
       };
     },
 
     async publisherStats() {
-      const out = {};
+      const out = {receiverReports: {}};
       (await sy.publisher.pc.getStats()).forEach(s => {
+        // Made from the RTCP receiver reports the server sends for each producer.
+        if (s.type === 'remote-inbound-rtp') {
+          out.receiverReports[s.kind] = {
+            packetsLost: s.packetsLost ?? null,
+            fractionLost: s.fractionLost ?? null,
+            roundTripTime: s.roundTripTime ?? null,
+            roundTripTimeMeasurements: s.roundTripTimeMeasurements ?? null,
+          };
+        }
         if (s.type === 'outbound-rtp' && s.kind === 'video') {
           for (const k
                    of ['framesEncoded', 'keyFramesEncoded', 'pliCount', 'firCount', 'nackCount',
@@ -451,6 +464,12 @@ async function scenario(opts, report, state) {
   const pixels = await Promise.all(
       viewers.map((p, i) => p.evaluate(ix => window.__sy.viewerPixels(ix), indices[i])));
   report.publisher.stats = await pub.page.evaluate(() => window.__sy.publisherStats());
+  for (const kind of ['audio', 'video']) {
+    const rr = report.publisher.stats.receiverReports[kind];
+    // The RTT needs our report to echo the publisher's own sender report (LSR/DLSR).
+    if (!rr || !(rr.roundTripTimeMeasurements > 0))
+      errors.push(`publisher: no RTCP receiver report with an RTT for ${kind} from the server`);
+  }
   viewers.forEach((_, i) => {
     const r = report.viewers[i];
     const v0 = before[i].video || {}, v1 = after[i].video || {};
@@ -466,6 +485,11 @@ async function scenario(opts, report, state) {
     }
     if (r.audio_packets_while_watching <= 0)
       errors.push(`viewer ${i}: no audio packets while watching`);
+    for (const kind of ['audio', 'video']) {
+      const sr = (after[i].senderReports || {})[kind];
+      if (!sr || !(sr.packetsSent > 0))
+        errors.push(`viewer ${i}: no RTCP sender report for ${kind} from the server`);
+    }
     const px = pixels[i];
     const pct = x => `${(x * 100).toFixed(0)}%`;
     if (px.brightFraction < MIN_BRIGHT_FRACTION) {
