@@ -253,4 +253,75 @@ TEST_F(WorkerWebRtcTransport, RejectsBadProduceAndConsumeRequests) {
   EXPECT_EQ(dump->value().producerIds, std::vector<std::string>{r4->value()});
 }
 
+// Produce on one transport, consume on another, and drive both over the channel: pause and
+// resume reach the consumer (and the producer's pause reaches its consumers as notifications),
+// stats answer for each object, and closing the producer closes its consumer.
+TEST_F(WorkerWebRtcTransport, ProducersAndConsumersAnswerTheirMethodsAndCloseTogether) {
+  control::ProduceOptions po;
+  po.kind = control::MediaKind::kVideo;
+  po.rtpParameters.mid = "0";
+  po.rtpParameters.codecs.push_back({"video/VP8", 96, 90000, 1, {}, {{"nack", "pli"}}});
+  po.rtpParameters.encodings.push_back({5678u, "", std::nullopt});
+  auto produced = await<std::string>([&](auto cb) { transport_->produce(po, cb); });
+  ASSERT_TRUE(produced && produced->ok()) << produced->error().describe();
+  const std::string producerId = produced->value();
+
+  auto viewer = await<std::shared_ptr<control::WebRtcTransport>>([&](auto cb) {
+    router_->createWebRtcTransport({{"127.0.0.1", ""}}, cb);
+  });
+  ASSERT_TRUE(viewer && viewer->ok());
+  auto v = viewer->value();
+  control::ConsumeOptions co;
+  co.producerId = producerId;
+  co.rtpParameters.codecs.push_back({"video/VP8", 100, 90000, 1, {}, {}});
+  co.rtpParameters.encodings.push_back({4321u, "", std::nullopt});
+  auto consumed = await<std::string>([&](auto cb) { v->consume(co, cb); });
+  ASSERT_TRUE(consumed && consumed->ok()) << consumed->error().describe();
+  const std::string consumerId = consumed->value();
+
+  std::vector<std::string> consumerEvents;
+  auto sub = v->subscribe(consumerId, [&](const fbs::notification::Notification& n) {
+    consumerEvents.push_back(fbs::notification::EnumNameEvent(n.event()));
+  });
+  using fbs::request::Method;
+  for (auto method :
+       {Method::CONSUMER_PAUSE, Method::CONSUMER_RESUME, Method::CONSUMER_REQUEST_KEY_FRAME}) {
+    auto r = await<void>([&](auto cb) { v->request(method, consumerId, cb); });
+    ASSERT_TRUE(r && r->ok()) << fbs::request::EnumNameMethod(method);
+  }
+  for (auto method : {Method::PRODUCER_PAUSE, Method::PRODUCER_RESUME}) {
+    auto r = await<void>([&](auto cb) { transport_->request(method, producerId, cb); });
+    ASSERT_TRUE(r && r->ok()) << fbs::request::EnumNameMethod(method);
+  }
+  auto stats = await<std::vector<control::RtpStreamStats>>(
+      [&](auto cb) { v->getRtpStreamStats(Method::CONSUMER_GET_STATS, consumerId, cb); });
+  ASSERT_TRUE(stats && stats->ok());
+  ASSERT_EQ(stats->value().size(), 1u);
+  EXPECT_EQ(stats->value()[0].ssrc, 4321u);
+  EXPECT_EQ(stats->value()[0].mimeType, "video/VP8");
+  auto pstats = await<std::vector<control::RtpStreamStats>>(
+      [&](auto cb) { transport_->getRtpStreamStats(Method::PRODUCER_GET_STATS, producerId, cb); });
+  ASSERT_TRUE(pstats && pstats->ok());
+  EXPECT_EQ(pstats->value()[0].ssrc, 5678u);
+  // A producer method sent to a consumer id is a type error, not a crash.
+  auto wrong = await<void>([&](auto cb) { v->request(Method::PRODUCER_PAUSE, consumerId, cb); });
+  ASSERT_TRUE(wrong && !wrong->ok());
+  EXPECT_EQ(wrong->error().kind, control::ErrorKind::kTypeError);
+
+  auto closed = await<void>([&](auto cb) { transport_->closeProducer(producerId, cb); });
+  ASSERT_TRUE(closed && closed->ok());
+  runUntil(
+      &loop_, [&] { return consumerEvents.size() >= 3; }, 2000);
+  EXPECT_EQ(consumerEvents,
+            (std::vector<std::string>{"CONSUMER_PRODUCER_PAUSE", "CONSUMER_PRODUCER_RESUME",
+                                      "CONSUMER_PRODUCER_CLOSE"}));
+  auto dump = await<control::RouterDump>([&](auto cb) { router_->dump(cb); });
+  ASSERT_TRUE(dump && dump->ok());
+  EXPECT_TRUE(dump->value().producerIds.empty());
+  EXPECT_TRUE(dump->value().consumerIds.empty());
+  EXPECT_EQ(dump->value().transportIds.size(), 2u);
+  sub.reset();
+  v.reset();
+}
+
 }  // namespace
