@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "bench/ChannelBench.hpp"
+#include "bench/ReferenceRelay.hpp"
 
 namespace switchyard::bench {
 
@@ -20,6 +21,8 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"channel", "control-channel round trips: worker vs an echo process", &runChannelBench, false},
+    {"relay", "reference fan-out relay (recvmmsg/sendmmsg, optional SRTP-like crypto)",
+     &runReferenceRelay, false},
     {"echo-child", "", &runEchoChild, true},
 };
 
