@@ -329,9 +329,13 @@ void WhipWhepService::post(Kind kind, const HttpRequest& request, Responder resp
   if (kind == Kind::kWhip && it != streams_.end() && !it->second->publisherSession.empty()) {
     return reject(409, "stream '" + stream + "' already has a publisher");
   }
-  if (kind == Kind::kWhep && (it == streams_.end() || it->second->publisherSession.empty() ||
-                              !sessions_.at(it->second->publisherSession)->ready)) {
-    return reject(404, "no one publishes stream '" + stream + "'");
+  if (kind == Kind::kWhep) {
+    // A publisher still being set up has nothing to watch yet.
+    auto publisher =
+        it == streams_.end() ? sessions_.end() : sessions_.find(it->second->publisherSession);
+    if (publisher == sessions_.end() || !publisher->second->ready) {
+      return reject(404, "no one publishes stream '" + stream + "'");
+    }
   }
   if (it != streams_.end() && it->second->viewers.size() >= kMaxSessionsPerStream) {
     return reject(503, "stream '" + stream + "' has too many sessions");
