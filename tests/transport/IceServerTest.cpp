@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/AioiceVerifier.hpp"
 #include "tests/support/Fixtures.hpp"
 #include "transport/IceServer.hpp"
 
@@ -327,28 +328,7 @@ TEST_F(IceServerTest, DropsWhatItCannotAnswer) {
 
 // --- aioice ---------------------------------------------------------------------------------
 
-std::pair<int, std::string> runAioiceVerifier(const std::vector<std::string>& lines) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("ice-aioice-" + std::to_string(getpid()) + "-" +
-                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".txt");
-  {
-    std::ofstream out(path);
-    for (const auto& l : lines)
-      out << l << "\n";
-  }
-  const std::string command = std::string("/usr/bin/python3 ") + SWITCHYARD_FIXTURES_DIR +
-                              "/stun/verify_with_aioice.py " + path.string() + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  if (pipe != nullptr) {
-    char buffer[512];
-    while (fgets(buffer, sizeof buffer, pipe) != nullptr)
-      output += buffer;
-  }
-  const int status = pipe != nullptr ? pclose(pipe) : -1;
-  std::filesystem::remove(path);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using switchyard::test::runAioiceVerifier;
 
 TEST_F(IceServerTest, ServesAnAioiceSessionAndAioiceAcceptsTheAnswers) {
   ASSERT_TRUE(server.setRemoteUfrag(kAioiceUfrag));

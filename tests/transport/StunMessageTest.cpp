@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/AioiceVerifier.hpp"
 #include "tests/support/Fixtures.hpp"
 #include "tests/support/Hex.hpp"
 #include "transport/StunMessage.hpp"
@@ -262,29 +263,7 @@ TEST(StunMessageTest, ParsesAndVerifiesAioiceMessages) {
   }
 }
 
-// Runs verify_with_aioice.py on `lines`; returns its exit status and output.
-std::pair<int, std::string> runAioiceVerifier(const std::vector<std::string>& lines) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("stun-aioice-" + std::to_string(getpid()) + "-" +
-                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".txt");
-  {
-    std::ofstream out(path);
-    for (const auto& l : lines)
-      out << l << "\n";
-  }
-  const std::string command = std::string("/usr/bin/python3 ") + SWITCHYARD_FIXTURES_DIR +
-                              "/stun/verify_with_aioice.py " + path.string() + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  if (pipe != nullptr) {
-    char buffer[512];
-    while (fgets(buffer, sizeof buffer, pipe) != nullptr)
-      output += buffer;
-  }
-  const int status = pipe != nullptr ? pclose(pipe) : -1;
-  std::filesystem::remove(path);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using switchyard::test::runAioiceVerifier;
 
 std::vector<std::string> ourMessagesForAioice() {
   const std::string password = "switchyardPasswordForTests0123ab";
