@@ -33,6 +33,13 @@ constexpr uint8_t kDtlsMajor = 0xFE;
 constexpr uint8_t kDtls10Minor = 0xFF;  // ClientHellos may carry 1.0 in the record layer
 constexpr uint8_t kDtls12Minor = 0xFD;
 constexpr size_t kAlertSize = 2;
+// A protected record's body is at least the AEAD's explicit nonce and tag (RFC 5288 section 3
+// for GCM: 8 + 16; RFC 7905 section 2 for ChaCha20-Poly1305: 0 + 16). OpenSSL 3.0 treats a
+// shorter one as an internal error and ends the association instead of discarding the record
+// as RFC 6347 section 4.1.2.7 asks, so such records never reach it.
+constexpr size_t kGcmRecordOverhead = 8 + 16;
+constexpr size_t kChaChaRecordOverhead = 16;
+constexpr size_t kMaxRecordOverhead = kGcmRecordOverhead;  // of the suites in kCipherList
 // RFC 6347 section 4.2.2 handshake header: type(1) length(3) seq(2) offset(3) frag_length(3).
 constexpr size_t kHandshakeHeaderSize = 12;
 // OpenSSL's own limit on a handshake message (its default max_cert_list); larger is fatal.
@@ -48,6 +55,19 @@ constexpr size_t kMaxErrorsInReason = 8;
 
 constexpr uint64_t kNsPerMs = 1'000'000;
 constexpr unsigned int kUsPerMs = 1000;
+
+size_t recordOverhead(const SSL_CIPHER* cipher) {
+  if (cipher == nullptr) return kMaxRecordOverhead;
+  switch (SSL_CIPHER_get_cipher_nid(cipher)) {
+    case NID_aes_128_gcm:
+    case NID_aes_256_gcm:
+      return kGcmRecordOverhead;
+    case NID_chacha20_poly1305:
+      return kChaChaRecordOverhead;
+    default:
+      return kMaxRecordOverhead;
+  }
+}
 
 uint16_t readU16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] << 8 | p[1]);
@@ -201,6 +221,7 @@ DtlsTransport::DtlsTransport(uv_loop_t* loop, std::shared_ptr<const DtlsCertific
              " ms");
         finishCall();
       }) {
+  minProtectedRecord_ = kMaxRecordOverhead;
   options_.mtu = std::max(options_.mtu, kMinMtu);
   readBuffer_.resize(kMaxApplicationRecord);
   openDatagram_.reserve(options_.mtu);
@@ -308,7 +329,7 @@ void DtlsTransport::onPacket(std::span<const uint8_t> datagram) {
   ++stats_.datagramsIn;
   stats_.bytesIn += datagram.size();
   if ((state_ != State::kConnecting && state_ != State::kConnected) ||
-      !isWellFormedDatagram(datagram)) {
+      !isWellFormedDatagram(datagram, minProtectedRecord_)) {
     ++stats_.datagramsDropped;
     return;
   }
@@ -412,6 +433,7 @@ void DtlsTransport::onHandshakeDone() {
   stats_.handshakeDurationMs = (uv_hrtime() - startNs_) / kNsPerMs;
   stats_.srtpProfile = profile;
   stats_.cipher = SSL_get_cipher_name(ssl);
+  minProtectedRecord_ = recordOverhead(SSL_get_current_cipher(ssl));
   state_ = State::kConnected;
   // The listener hears of it once our last flight is out (finishCall), so that SRTP it sends
   // from the callback does not overtake the Finished the peer still needs to read.
@@ -618,12 +640,15 @@ unsigned int DtlsTransport::timerCallback(SSL* ssl, unsigned int timerUs) {
 }
 
 void DtlsTransport::infoCallback(const SSL* ssl, int where, int ret) {
-  if ((where & SSL_CB_READ_ALERT) == 0) return;
+  // SSL_CB_READ_ALERT is two bits (read, alert): both must be set, or our own alerts would be
+  // reported as the peer's.
+  if ((where & SSL_CB_READ_ALERT) != SSL_CB_READ_ALERT) return;
   auto* self = static_cast<DtlsTransport*>(SSL_get_app_data(ssl));
   if (self != nullptr) self->peerAlert_ = SSL_alert_desc_string_long(ret);
 }
 
-bool DtlsTransport::isWellFormedDatagram(std::span<const uint8_t> datagram) {
+bool DtlsTransport::isWellFormedDatagram(std::span<const uint8_t> datagram,
+                                         size_t minProtectedRecord) {
   if (datagram.empty() || datagram.size() > kMaxDatagramSize) return false;
   size_t pos = 0;
   while (pos < datagram.size()) {
@@ -635,7 +660,8 @@ bool DtlsTransport::isWellFormedDatagram(std::span<const uint8_t> datagram) {
     const uint16_t epoch = readU16(h + 3);
     const size_t length = readU16(h + 11);
     if (length == 0 || length > datagram.size() - pos - kRecordHeaderSize) return false;
-    if (epoch == 0 && !plaintextBodyOk(type, datagram.subspan(pos + kRecordHeaderSize, length))) {
+    if (epoch == 0 ? !plaintextBodyOk(type, datagram.subspan(pos + kRecordHeaderSize, length))
+                   : length < minProtectedRecord) {
       return false;
     }
     pos += kRecordHeaderSize + length;

@@ -125,11 +125,15 @@ class DtlsTransport {
   static const char* roleName(Role role);
 
   // Whether `datagram` is one or more whole DTLS records (RFC 6347 section 4.1) that OpenSSL
-  // may see: known content type, DTLS version, lengths that tile the datagram, and for
-  // plaintext (epoch 0) records a consistent body (one-byte ChangeCipherSpec, two-byte alert,
-  // handshake fragments inside their messages, RFC 6347 section 4.2.2). onPacket drops and
-  // counts anything else, so that no malformed input reaches OpenSSL's fatal paths.
-  static bool isWellFormedDatagram(std::span<const uint8_t> datagram);
+  // may see: known content type, DTLS version, lengths that tile the datagram, for plaintext
+  // (epoch 0) records a consistent body (one-byte ChangeCipherSpec, two-byte alert, handshake
+  // fragments inside their messages, RFC 6347 section 4.2.2), and for protected records at
+  // least `minProtectedRecord` bytes (the cipher's nonce and tag). onPacket drops and counts
+  // anything else, so that no malformed input reaches OpenSSL's fatal paths.
+  static bool isWellFormedDatagram(std::span<const uint8_t> datagram, size_t minProtectedRecord);
+  // The least a protected record of this association can hold: its AEAD's explicit nonce and
+  // tag once the suite is known, the largest of the offered suites' before.
+  size_t minProtectedRecord() const { return minProtectedRecord_; }
 
  private:
   struct SslCtxDeleter {
@@ -181,6 +185,7 @@ class DtlsTransport {
   DtlsFingerprint remoteFingerprint_;
   bool fingerprintRejected_ = false;
   const char* peerAlert_ = nullptr;  // last alert received, OpenSSL's static text
+  size_t minProtectedRecord_ = 0;    // set in the constructor
   uint64_t startNs_ = 0;
   std::string failureReason_;
   Stats stats_;

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "control/server/AccessToken.hpp"
+#include "tests/fuzz/FuzzCheck.hpp"
 
 namespace {
 
@@ -39,9 +40,7 @@ const std::map<std::string, std::string>& keys() {
   return k;
 }
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 std::string b64url(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');

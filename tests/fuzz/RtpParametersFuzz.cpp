@@ -6,14 +6,13 @@
 #include <cstdlib>
 
 #include "control/channel/RtpParameters.hpp"
+#include "tests/fuzz/FuzzCheck.hpp"
 
 namespace {
 
 using namespace switchyard;
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 }  // namespace
 

@@ -527,6 +527,18 @@ TEST_F(DtlsTransportTest, StartIsOnceOnlyAndCloseBeforeStartCloses) {
 
 // --- Bad input -----------------------------------------------------------------------------
 
+// The explicit nonce and tag of an AES-GCM record (RFC 5288 section 3): the suite these tests
+// negotiate.
+constexpr size_t kGcmRecordOverhead = 8 + 16;
+
+// One DTLS record with sequence number 9.
+Bytes record(uint8_t type, uint8_t minor, uint16_t epoch, const Bytes& body) {
+  Bytes r = {type, 0xFE, minor, uint8_t(epoch >> 8),       uint8_t(epoch),      0, 0, 0,
+             0,    0,    9,     uint8_t(body.size() >> 8), uint8_t(body.size())};
+  r.insert(r.end(), body.begin(), body.end());
+  return r;
+}
+
 // Datagrams that are not DTLS records, or whose plaintext records would trip OpenSSL's fatal
 // paths: each must be dropped and counted.
 std::vector<Bytes> malformedDatagrams() {
@@ -540,12 +552,6 @@ std::vector<Bytes> malformedDatagrams() {
     out.push_back(random);
   }
   const Bytes header = {22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0};
-  auto record = [](uint8_t type, uint8_t minor, uint16_t epoch, Bytes body) {
-    Bytes r = {type, 0xFE, minor, uint8_t(epoch >> 8),       uint8_t(epoch),      0, 0, 0,
-               0,    0,    9,     uint8_t(body.size() >> 8), uint8_t(body.size())};
-    r.insert(r.end(), body.begin(), body.end());
-    return r;
-  };
   out.push_back({});
   out.push_back(header);                             // truncated record header
   out.push_back(record(24, 0xFD, 1, Bytes(40, 1)));  // heartbeat / unknown type
@@ -571,7 +577,7 @@ std::vector<Bytes> malformedDatagrams() {
 TEST_F(DtlsTransportTest, GarbageBeforeAndAfterConnectIsDroppedAndCounted) {
   const auto garbage = malformedDatagrams();
   for (const auto& g : garbage)
-    EXPECT_FALSE(DtlsTransport::isWellFormedDatagram(g));
+    EXPECT_FALSE(DtlsTransport::isWellFormedDatagram(g, kGcmRecordOverhead));
 
   makePair();
   // Before: the server is waiting for a ClientHello.
@@ -610,7 +616,7 @@ TEST_F(DtlsTransportTest, GarbageBeforeAndAfterConnectIsDroppedAndCounted) {
   };
   wellFramed.back().resize(13 + 40, 0x5A);
   for (const auto& d : wellFramed) {
-    ASSERT_TRUE(DtlsTransport::isWellFormedDatagram(d));
+    ASSERT_TRUE(DtlsTransport::isWellFormedDatagram(d, a_->minProtectedRecord()));
     a_->onPacket(d);
   }
   EXPECT_EQ(a_->stats().datagramsDropped, droppedA);  // OpenSSL discards these silently
@@ -619,6 +625,33 @@ TEST_F(DtlsTransportTest, GarbageBeforeAndAfterConnectIsDroppedAndCounted) {
   EXPECT_TRUE(epA_.received.empty());
   EXPECT_TRUE(epB_.received.empty());
   expectDataFlows("after garbage");
+}
+
+// Found by DtlsTransportFuzz (corpus regression-short-protected-record): OpenSSL 3.0 ends an
+// AES-GCM association with an internal_error alert when a protected record is shorter than the
+// explicit nonce and tag, so one forged 14-byte datagram used to tear a session down.
+TEST_F(DtlsTransportTest, ProtectedRecordsShorterThanNonceAndTagAreDropped) {
+  makePair();
+  ASSERT_TRUE(connect(Role::kClient)) << a_->failureReason() << " / " << b_->failureReason();
+  ASSERT_EQ(a_->minProtectedRecord(), kGcmRecordOverhead) << a_->stats().cipher;
+  uint64_t dropped = a_->stats().datagramsDropped;
+  for (uint8_t type : {20, 21, 22, 23}) {
+    for (size_t length = 1; length < a_->minProtectedRecord(); ++length) {
+      const Bytes d = record(type, 0xFD, 1, Bytes(length, 0x01));
+      EXPECT_FALSE(DtlsTransport::isWellFormedDatagram(d, a_->minProtectedRecord()));
+      a_->onPacket(d);
+      ASSERT_EQ(a_->state(), State::kConnected)
+          << "type " << int(type) << " length " << length << ": " << a_->failureReason();
+      EXPECT_EQ(a_->stats().datagramsDropped, ++dropped);
+    }
+  }
+  // At the bound the record reaches OpenSSL, which fails to authenticate it and discards it.
+  const Bytes atBound = record(23, 0xFD, 1, Bytes(a_->minProtectedRecord(), 0x01));
+  a_->onPacket(atBound);
+  EXPECT_EQ(a_->state(), State::kConnected) << a_->failureReason();
+  EXPECT_EQ(a_->stats().datagramsDropped, dropped);
+  EXPECT_TRUE(epA_.received.empty());
+  expectDataFlows("after short records");
 }
 
 TEST_F(DtlsTransportTest, AStaleOpenSslErrorDoesNotFailAnotherAssociation) {

@@ -6,14 +6,13 @@
 #include <span>
 
 #include "rtp/DependencyDescriptor.hpp"
+#include "tests/fuzz/FuzzCheck.hpp"
 
 namespace {
 
 using namespace switchyard::rtp;
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 void checkDescriptor(std::span<const uint8_t> data, FrameDependencyStructure& structure) {
   auto dd = DependencyDescriptor::parse(data, &structure);

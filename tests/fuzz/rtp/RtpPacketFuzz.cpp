@@ -10,6 +10,7 @@
 
 #include "rtp/RtpHeaderExtensions.hpp"
 #include "rtp/RtpPacket.hpp"
+#include "tests/fuzz/FuzzCheck.hpp"
 
 namespace {
 
@@ -17,9 +18,7 @@ using namespace switchyard::rtp;
 
 constexpr size_t kSpareCapacity = 64;
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 // Everything a parse says about the packet, reread from a fresh parse of its bytes.
 void checkConsistent(const RtpPacket& p) {

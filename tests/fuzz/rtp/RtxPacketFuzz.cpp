@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rtp/RtxPacket.hpp"
+#include "tests/fuzz/FuzzCheck.hpp"
 
 namespace {
 
@@ -16,9 +17,7 @@ using namespace switchyard::rtp;
 constexpr uint8_t kRtxPayloadType = 97;
 constexpr uint32_t kRtxSsrc = 0x52545821;
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 }  // namespace
 

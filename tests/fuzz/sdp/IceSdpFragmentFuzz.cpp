@@ -8,12 +8,11 @@
 #include <string_view>
 
 #include "control/sdp/IceSdpFragment.hpp"
+#include "tests/fuzz/FuzzCheck.hpp"
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 }  // namespace
 

@@ -15,14 +15,13 @@
 #include "control/sdp/SdpNegotiation.hpp"
 #include "control/sdp/SessionDescription.hpp"
 #include "control/sdp/WebRtcSessionDescription.hpp"
+#include "tests/fuzz/FuzzCheck.hpp"
 
 namespace {
 
 using namespace switchyard::control::sdp;
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 AnswerParameters answerParameters(const NegotiatedSession& n) {
   AnswerParameters p;

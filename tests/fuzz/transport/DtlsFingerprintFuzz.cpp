@@ -7,15 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "tests/fuzz/FuzzCheck.hpp"
 #include "transport/DtlsFingerprint.hpp"
 
 namespace {
 
 using switchyard::transport::DtlsFingerprint;
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "tests/fuzz/FuzzCheck.hpp"
 #include "transport/DtlsTransport.hpp"
 
 namespace {
@@ -27,9 +28,7 @@ constexpr uint8_t kConnectedMode = 0x01;
 constexpr uint8_t kClientRole = 0x02;
 constexpr size_t kMaxDatagrams = 64;
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 struct Sink : DtlsTransport::Listener {
   DtlsTransport* peer = nullptr;  // synchronous wiring when set
@@ -87,7 +86,7 @@ void feed(DtlsTransport& t, std::span<const uint8_t> datagram) {
                       t.state() == DtlsTransport::State::kConnected;
   const uint64_t dropped = t.stats().datagramsDropped;
   t.onPacket(datagram);
-  if (active && !DtlsTransport::isWellFormedDatagram(datagram)) {
+  if (active && !DtlsTransport::isWellFormedDatagram(datagram, t.minProtectedRecord())) {
     check(t.stats().datagramsDropped == dropped + 1);
   }
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "tests/fuzz/FuzzCheck.hpp"
 #include "transport/SrtpSession.hpp"
 
 namespace {
@@ -26,9 +27,7 @@ constexpr uint8_t kCmKey[30] = {0x46, 0x55, 0x5a, 0x5a, 0x2d, 0x43, 0x4d, 0x2d, 
                                 0x79, 0x2d, 0x31, 0x32, 0x38, 0x62, 0x73, 0x61, 0x6c, 0x74,
                                 0x2d, 0x31, 0x31, 0x32, 0x2d, 0x62, 0x69, 0x74, 0x73, 0x21};
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 std::span<const uint8_t> keyOf(SrtpProfile profile) {
   if (profile == SrtpProfile::kAeadAes128Gcm) return kGcmKey;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "tests/fuzz/FuzzCheck.hpp"
 #include "transport/IceServer.hpp"
 #include "transport/StunMessage.hpp"
 
@@ -22,9 +23,7 @@ constexpr std::string_view kUfrag = "swydUfragTest123";
 constexpr std::string_view kPassword = "switchyardPasswordForTests0123ab";
 constexpr size_t kResponseCapacity = 1500;
 
-void check(bool condition) {
-  if (!condition) std::abort();
-}
+using switchyard::fuzz::check;
 
 }  // namespace
 
