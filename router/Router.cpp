@@ -55,8 +55,7 @@ void Router::handleRequest(control::ChannelRequest& request) {
     case Method::ROUTER_CLOSE_TRANSPORT:
       return closeTransport(request);
     case Method::ROUTER_CREATE_PLAIN_TRANSPORT:
-      return request.error(ErrorType::NOT_IMPLEMENTED,
-                           std::string(request.methodName()) + " is not implemented yet");
+      return createPlainTransport(request);
     default:
       return request.error(ErrorType::TYPE_ERROR,
                            std::string(request.methodName()) + " is not a router method");
@@ -114,6 +113,7 @@ void Router::createWebRtcTransport(control::ChannelRequest& request) {
   transport::WebRtcTransport::Options options;
   options.minPort = context_.minPort;
   options.maxPort = context_.maxPort;
+  options.sendBatcher = context_.sendBatcher;
   for (const auto* info : *infos) {
     if (info->protocol() != fbs::common::Protocol::UDP) continue;
     transport::WebRtcTransport::ListenIp ip;
@@ -125,7 +125,49 @@ void Router::createWebRtcTransport(control::ChannelRequest& request) {
     return request.error(ErrorType::TYPE_ERROR, "no UDP listen_info");
   }
   std::string error;
-  auto transport = Transport::create(context_, *this, id, options, &error);
+  auto transport = Transport::createWebRtc(context_, *this, id, options, &error);
+  if (!transport) return request.error(ErrorType::ERROR, error);
+  Transport& t = *transport;
+  transports_.emplace(id, std::move(transport));
+  t.acceptWithDump(request);
+}
+
+void Router::createPlainTransport(control::ChannelRequest& request) {
+  const auto* body = request.body<fbs::router::CreatePlainTransportRequest>();
+  if (!body) {
+    return request.error(ErrorType::TYPE_ERROR, "needs a CreatePlainTransportRequest");
+  }
+  std::string id = body->transport_id()->str();
+  if (id.empty() || idInUse(id)) {
+    return request.error(ErrorType::INVALID_STATE, "transport id '" + id + "' is empty or in use");
+  }
+  auto listen = [](const fbs::common::ListenInfo& info) {
+    transport::PlainTransport::Listen l;
+    l.ip = info.ip()->str();
+    if (info.announced_address()) l.announcedAddress = info.announced_address()->str();
+    l.port = info.port();
+    return l;
+  };
+  const auto* info = body->listen_info();
+  const auto* rtcpInfo = body->rtcp_listen_info();
+  if (info->protocol() != fbs::common::Protocol::UDP ||
+      (rtcpInfo && rtcpInfo->protocol() != fbs::common::Protocol::UDP)) {
+    return request.error(ErrorType::NOT_IMPLEMENTED, "only UDP plain transports are implemented");
+  }
+  transport::PlainTransport::Options options;
+  options.minPort = context_.minPort;
+  options.maxPort = context_.maxPort;
+  options.sendBatcher = context_.sendBatcher;
+  options.listen = listen(*info);
+  if (rtcpInfo) options.rtcpListen = listen(*rtcpInfo);
+  options.comedia = body->comedia();
+  if (body->enable_srtp()) {
+    options.srtp = body->srtp_crypto_suite() == fbs::transport::SrtpCryptoSuite::AEAD_AES_128_GCM
+                       ? transport::SrtpProfile::kAeadAes128Gcm
+                       : transport::SrtpProfile::kAes128CmHmacSha1_80;
+  }
+  std::string error;
+  auto transport = Transport::createPlain(context_, *this, id, options, &error);
   if (!transport) return request.error(ErrorType::ERROR, error);
   Transport& t = *transport;
   transports_.emplace(id, std::move(transport));

@@ -44,6 +44,7 @@ class Router final : private RouterLink {
 
   void dump(control::ChannelRequest& request);
   void createWebRtcTransport(control::ChannelRequest& request);
+  void createPlainTransport(control::ChannelRequest& request);
   void closeTransport(control::ChannelRequest& request);
 
   // RouterLink

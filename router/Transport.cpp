@@ -90,24 +90,55 @@ fbs::common::MediaKind toFbs(MediaKind k) {
   return k == MediaKind::kVideo ? fbs::common::MediaKind::VIDEO : fbs::common::MediaKind::AUDIO;
 }
 
+fbs::transport::SrtpCryptoSuite toFbs(transport::SrtpProfile p) {
+  return p == transport::SrtpProfile::kAeadAes128Gcm
+             ? fbs::transport::SrtpCryptoSuite::AEAD_AES_128_GCM
+             : fbs::transport::SrtpCryptoSuite::AES_CM_128_HMAC_SHA1_80;
+}
+
+transport::SrtpProfile fromFbs(fbs::transport::SrtpCryptoSuite s) {
+  return s == fbs::transport::SrtpCryptoSuite::AEAD_AES_128_GCM
+             ? transport::SrtpProfile::kAeadAes128Gcm
+             : transport::SrtpProfile::kAes128CmHmacSha1_80;
+}
+
 MediaKind fromFbs(fbs::common::MediaKind k) {
   return k == fbs::common::MediaKind::VIDEO ? MediaKind::kVideo : MediaKind::kAudio;
 }
 
 }  // namespace
 
-std::unique_ptr<Transport> Transport::create(const TransportContext& context, RouterLink& router,
-                                             std::string id,
-                                             const transport::WebRtcTransport::Options& options,
-                                             std::string* error) {
+std::unique_ptr<Transport> Transport::createWebRtc(
+    const TransportContext& context, RouterLink& router, std::string id,
+    const transport::WebRtcTransport::Options& options, std::string* error) {
   std::unique_ptr<Transport> t(new Transport(context, router, std::move(id)));
-  t->media_ =
-      transport::WebRtcTransport::create(context.loop, context.certificate, options, *t, error);
-  if (!t->media_) return nullptr;
-  t->rtcpTimer_ =
-      std::make_unique<transport::UvTimer>(context.loop, [p = t.get()] { p->sendRtcpReports(); });
-  t->rtcpTimer_->start(kRtcpIntervalMs, kRtcpIntervalMs);
+  transport::WebRtcTransport::Listener& listener = *t;
+  auto media = transport::WebRtcTransport::create(context.loop, context.certificate, options,
+                                                  listener, error);
+  if (!media) return nullptr;
+  t->webrtc_ = media.get();
+  t->media_ = std::move(media);
+  t->startRtcpTimer();
   return t;
+}
+
+std::unique_ptr<Transport> Transport::createPlain(const TransportContext& context,
+                                                  RouterLink& router, std::string id,
+                                                  const transport::PlainTransport::Options& options,
+                                                  std::string* error) {
+  std::unique_ptr<Transport> t(new Transport(context, router, std::move(id)));
+  transport::PlainTransport::Listener& listener = *t;
+  auto media = transport::PlainTransport::create(context.loop, options, listener, error);
+  if (!media) return nullptr;
+  t->plain_ = media.get();
+  t->media_ = std::move(media);
+  t->startRtcpTimer();
+  return t;
+}
+
+void Transport::startRtcpTimer() {
+  rtcpTimer_ = std::make_unique<transport::UvTimer>(context_.loop, [this] { sendRtcpReports(); });
+  rtcpTimer_->start(kRtcpIntervalMs, kRtcpIntervalMs);
 }
 
 Transport::Transport(const TransportContext& context, RouterLink& router, std::string id)
@@ -188,18 +219,53 @@ void Transport::acceptWithDump(control::ChannelRequest& request) {
 }
 
 void Transport::dump(control::ChannelRequest& request) {
+  if (plain_ != nullptr) return dumpPlain(request);
+  dumpWebRtc(request);
+}
+
+void Transport::dumpPlain(control::ChannelRequest& request) {
+  request.accept(
+      fbs::response::Body::Transport_DumpResponse, [&](flatbuffers::FlatBufferBuilder& b) {
+        auto tupleOf = [&](const transport::SocketAddress& local,
+                           const std::optional<transport::SocketAddress>& remote) {
+          const std::string remoteIp = remote ? remote->ip() : "";
+          return fbs::common::CreateTransportTupleDirect(b, plain_->announcedAddress().c_str(),
+                                                         local.port(), remoteIp.c_str(),
+                                                         remote ? remote->port() : 0);
+        };
+        auto tuple = tupleOf(plain_->localAddress(), plain_->remote());
+        flatbuffers::Offset<fbs::common::TransportTuple> rtcpTuple = 0;
+        if (!plain_->rtcpMux())
+          rtcpTuple = tupleOf(plain_->localRtcpAddress(), plain_->remoteRtcp());
+        flatbuffers::Offset<fbs::transport::SrtpParameters> srtp = 0;
+        if (const auto& key = plain_->localSrtp()) {
+          const std::string text = key->toBase64();
+          srtp = fbs::transport::CreateSrtpParametersDirect(b, toFbs(key->profile()), text.c_str());
+        }
+        auto plain = fbs::transport::CreatePlainTransportDumpDirect(
+            b, id_.c_str(), tuple, rtcpTuple, plain_->comedia(), srtp);
+        std::vector<std::string> producerIds, consumerIds;
+        collectIds(producerIds, consumerIds);
+        auto producers = b.CreateVectorOfStrings(producerIds);
+        auto consumers = b.CreateVectorOfStrings(consumerIds);
+        return fbs::transport::CreateDumpResponse(b, fbs::transport::Dump::Plain, plain.Union(),
+                                                  producers, consumers);
+      });
+}
+
+void Transport::dumpWebRtc(control::ChannelRequest& request) {
   request.accept(
       fbs::response::Body::Transport_DumpResponse, [&](flatbuffers::FlatBufferBuilder& b) {
         auto ice = fbs::transport::CreateIceParametersDirect(
-            b, media_->iceUsernameFragment().c_str(), media_->icePassword().c_str(), true);
+            b, webrtc_->iceUsernameFragment().c_str(), webrtc_->icePassword().c_str(), true);
         std::vector<flatbuffers::Offset<fbs::transport::IceCandidate>> candidates;
-        for (const auto& c : media_->iceCandidates()) {
+        for (const auto& c : webrtc_->iceCandidates()) {
           candidates.push_back(fbs::transport::CreateIceCandidateDirect(
               b, c.foundation.c_str(), c.priority, c.address.c_str(), fbs::common::Protocol::UDP,
               c.port, "host"));
         }
         // format() is the SDP attribute value: "sha-256 AB:CD:...".
-        const std::string fp = media_->localFingerprint().format();
+        const std::string fp = webrtc_->localFingerprint().format();
         const auto space = fp.find(' ');
         const std::string algorithm = fp.substr(0, space);
         const std::string value = space == std::string::npos ? "" : fp.substr(space + 1);
@@ -208,12 +274,12 @@ void Transport::dump(control::ChannelRequest& request) {
         auto dtls =
             fbs::transport::CreateDtlsParametersDirect(b, fbs::transport::DtlsRole::AUTO, &fps);
         flatbuffers::Offset<fbs::common::TransportTuple> tuple = 0;
-        if (auto t = media_->selectedTuple()) {
+        if (auto t = webrtc_->selectedTuple()) {
           tuple = fbs::common::CreateTransportTupleDirect(b, "", 0, t->ip().c_str(), t->port());
         }
         auto webrtc = fbs::transport::CreateWebRtcTransportDumpDirect(
-            b, id_.c_str(), "controlled", ice, &candidates, toFbs(media_->iceState()), tuple, dtls,
-            toFbs(media_->dtlsState()));
+            b, id_.c_str(), "controlled", ice, &candidates, toFbs(webrtc_->iceState()), tuple, dtls,
+            toFbs(webrtc_->dtlsState()));
         std::vector<std::string> producerIds, consumerIds;
         collectIds(producerIds, consumerIds);
         auto producers = b.CreateVectorOfStrings(producerIds);
@@ -224,9 +290,38 @@ void Transport::dump(control::ChannelRequest& request) {
 }
 
 void Transport::stats(control::ChannelRequest& request) {
+  if (plain_ != nullptr) {
+    return request.accept(
+        fbs::response::Body::Transport_GetStatsResponse, [&](flatbuffers::FlatBufferBuilder& b) {
+          const auto& c = plain_->counters();
+          const uint64_t dropped = c.droppedUnknownKind + c.droppedUnknownTuple +
+                                   c.droppedNotConnected + c.droppedSrtpAuth + c.droppedSrtpReplay +
+                                   c.droppedSrtpOther + c.droppedMalformedRtp + droppedUnknownSsrc_;
+          fbs::transport::GetStatsResponseBuilder sb(b);
+          sb.add_bytes_received(c.bytesReceived);
+          sb.add_bytes_sent(c.bytesSent);
+          sb.add_packets_received(c.rtpReceived + c.rtcpReceived);
+          sb.add_packets_sent(c.rtpSent + c.rtcpSent);
+          sb.add_packets_dropped(dropped);
+          sb.add_dropped_unknown_kind(c.droppedUnknownKind);
+          sb.add_dropped_unknown_tuple(c.droppedUnknownTuple);
+          sb.add_dropped_not_connected(c.droppedNotConnected);
+          sb.add_dropped_srtp_auth(c.droppedSrtpAuth);
+          sb.add_dropped_srtp_replay(c.droppedSrtpReplay);
+          sb.add_dropped_srtp_other(c.droppedSrtpOther);
+          sb.add_dropped_malformed_rtp(c.droppedMalformedRtp);
+          sb.add_dropped_unknown_ssrc(droppedUnknownSsrc_);
+          sb.add_send_failures(c.sendFailures);
+          sb.add_rtp_received(c.rtpReceived);
+          sb.add_rtcp_received(c.rtcpReceived);
+          sb.add_rtp_sent(c.rtpSent);
+          sb.add_rtcp_sent(c.rtcpSent);
+          return sb.Finish();
+        });
+  }
   request.accept(
       fbs::response::Body::Transport_GetStatsResponse, [&](flatbuffers::FlatBufferBuilder& b) {
-        const auto& c = media_->counters();
+        const auto& c = webrtc_->counters();
         const uint64_t dropped = c.droppedUnknownKind + c.droppedStun + c.droppedUnknownTuple +
                                  c.droppedNotConnected + c.droppedSrtpAuth + c.droppedSrtpReplay +
                                  c.droppedSrtpOther + c.droppedMalformedRtp + droppedUnknownSsrc_;
@@ -236,8 +331,8 @@ void Transport::stats(control::ChannelRequest& request) {
         sb.add_packets_received(c.rtpReceived + c.rtcpReceived);
         sb.add_packets_sent(c.rtpSent + c.rtcpSent);
         sb.add_packets_dropped(dropped);
-        sb.add_ice_state(toFbs(media_->iceState()));
-        sb.add_dtls_state(toFbs(media_->dtlsState()));
+        sb.add_ice_state(toFbs(webrtc_->iceState()));
+        sb.add_dtls_state(toFbs(webrtc_->dtlsState()));
         sb.add_dropped_unknown_kind(c.droppedUnknownKind);
         sb.add_dropped_stun(c.droppedStun);
         sb.add_dropped_unknown_tuple(c.droppedUnknownTuple);
@@ -257,6 +352,40 @@ void Transport::stats(control::ChannelRequest& request) {
 }
 
 void Transport::connect(control::ChannelRequest& request) {
+  if (plain_ != nullptr) return connectPlain(request);
+  connectWebRtc(request);
+}
+
+void Transport::connectPlain(control::ChannelRequest& request) {
+  const auto* body = request.body<fbs::transport::ConnectRequest>();
+  if (!body)
+    return request.error(ErrorType::TYPE_ERROR, "TRANSPORT_CONNECT needs a ConnectRequest");
+  std::optional<transport::SocketAddress> remote;
+  if (body->ip() && body->ip()->size() > 0) {
+    remote = transport::SocketAddress::fromIp(body->ip()->string_view(), body->port());
+    if (!remote) return request.error(ErrorType::TYPE_ERROR, "ip is not an IP address");
+  }
+  std::optional<transport::SrtpParameters> srtp;
+  if (const auto* p = body->srtp_parameters()) {
+    srtp = transport::SrtpParameters::fromBase64(fromFbs(p->crypto_suite()),
+                                                 p->key_base64()->string_view());
+    if (!srtp) {
+      return request.error(ErrorType::TYPE_ERROR,
+                           "srtp_parameters.key_base64 is not a key of that crypto suite");
+    }
+  }
+  std::string error;
+  if (!plain_->connect(remote, body->rtcp_port(), srtp, &error)) {
+    return request.error(ErrorType::INVALID_STATE, error);
+  }
+  request.accept(fbs::response::Body::Transport_ConnectResponse,
+                 [&](flatbuffers::FlatBufferBuilder& b) {
+                   return fbs::transport::CreateConnectResponse(b, fbs::transport::DtlsRole::AUTO);
+                 });
+  if (plain_->canSend()) onMediaReady();
+}
+
+void Transport::connectWebRtc(control::ChannelRequest& request) {
   const auto* body = request.body<fbs::transport::ConnectRequest>();
   if (!body || !body->dtls_parameters()) {
     return request.error(ErrorType::TYPE_ERROR, "TRANSPORT_CONNECT needs dtls_parameters");
@@ -279,11 +408,11 @@ void Transport::connect(control::ChannelRequest& request) {
       transport::DtlsFingerprint::parse(fp->algorithm()->str() + " " + fp->value()->str());
   if (!remote) return request.error(ErrorType::TYPE_ERROR, "unusable DTLS fingerprint");
   if (const auto* ufrag = body->remote_ice_username_fragment(); ufrag && ufrag->size() > 0) {
-    if (!media_->setRemoteIceUsernameFragment(ufrag->str())) {
+    if (!webrtc_->setRemoteIceUsernameFragment(ufrag->str())) {
       return request.error(ErrorType::TYPE_ERROR, "invalid remote ICE ufrag");
     }
   }
-  if (!media_->connect(local, *remote, &error)) {
+  if (!webrtc_->connect(local, *remote, &error)) {
     return request.error(ErrorType::INVALID_STATE, error);
   }
   request.accept(fbs::response::Body::Transport_ConnectResponse,
@@ -293,17 +422,20 @@ void Transport::connect(control::ChannelRequest& request) {
 }
 
 void Transport::restartIce(control::ChannelRequest& request) {
+  if (webrtc_ == nullptr) {
+    return request.error(ErrorType::TYPE_ERROR, "a plain transport has no ICE to restart");
+  }
   std::optional<std::string> remoteUfrag;
   if (const auto* body = request.body<fbs::transport::RestartIceRequest>()) {
     if (const auto* u = body->remote_ice_username_fragment(); u && u->size() > 0) {
       remoteUfrag = u->str();
     }
   }
-  media_->restartIce(remoteUfrag);
+  webrtc_->restartIce(remoteUfrag);
   request.accept(
       fbs::response::Body::Transport_RestartIceResponse, [&](flatbuffers::FlatBufferBuilder& b) {
         auto ice = fbs::transport::CreateIceParametersDirect(
-            b, media_->iceUsernameFragment().c_str(), media_->icePassword().c_str(), true);
+            b, webrtc_->iceUsernameFragment().c_str(), webrtc_->icePassword().c_str(), true);
         return fbs::transport::CreateRestartIceResponse(b, ice);
       });
 }
@@ -379,7 +511,7 @@ void Transport::consume(control::ChannelRequest& request) {
   // A decoder can only start at a keyframe: ask for one now rather than wait for the next,
   // or, while DTLS is still connecting, once it connects (a keyframe sent before then would be
   // lost, and a second request soon after is ignored by libwebrtc senders for 300 ms).
-  if (c.active() && c.kind() == MediaKind::kVideo && media_->srtpReady()) {
+  if (c.active() && c.kind() == MediaKind::kVideo && media_->canSend()) {
     router_.onKeyFrameNeeded(c);
   }
 }
@@ -552,13 +684,7 @@ void Transport::onIceSelectedTupleChange(const transport::SocketAddress& tuple) 
 }
 
 void Transport::onDtlsStateChange(transport::DtlsTransport::State state, std::string_view detail) {
-  if (state == transport::DtlsTransport::State::kConnected) {
-    // Keyframes that came while DTLS was still connecting could not be sent: ask again now
-    // that the viewer can receive one.
-    for (auto& [id, c] : consumers_) {
-      if (c->active() && c->waitingForKeyFrame()) router_.onKeyFrameNeeded(*c);
-    }
-  }
+  if (state == transport::DtlsTransport::State::kConnected) onMediaReady();
   auto& sink = *context_.channel;
   auto& b = sink.builder();
   auto text = b.CreateString(detail.data(), detail.size());
@@ -567,6 +693,30 @@ void Transport::onDtlsStateChange(transport::DtlsTransport::State state, std::st
                               fbs::notification::Body::Transport_DtlsStateChangeNotification,
                               body.Union());
   sink.send(b);
+}
+
+void Transport::onMediaReady() {
+  // Keyframes that came while the transport could not send yet (DTLS connecting, the peer's
+  // address unknown) were lost: ask again now that the viewer can receive one.
+  for (auto& [id, c] : consumers_) {
+    if (c->active() && c->waitingForKeyFrame()) router_.onKeyFrameNeeded(*c);
+  }
+}
+
+void Transport::onTupleLearned(const transport::SocketAddress& remote, bool rtcp) {
+  auto& sink = *context_.channel;
+  auto& b = sink.builder();
+  auto t = fbs::common::CreateTransportTupleDirect(
+      b, plain_->announcedAddress().c_str(),
+      rtcp ? plain_->localRtcpAddress().port() : plain_->localAddress().port(), remote.ip().c_str(),
+      remote.port());
+  auto body = fbs::transport::CreateTupleNotification(b, t);
+  control::finishNotification(b, id_,
+                              rtcp ? fbs::notification::Event::TRANSPORT_RTCP_TUPLE
+                                   : fbs::notification::Event::TRANSPORT_TUPLE,
+                              fbs::notification::Body::Transport_TupleNotification, body.Union());
+  sink.send(b);
+  if (!rtcp && plain_->canSend()) onMediaReady();
 }
 
 void Transport::onRtp(rtp::RtpPacket& packet) {
@@ -596,8 +746,11 @@ void Transport::onRtp(rtp::RtpPacket& packet) {
 }
 
 void Transport::sendConsumerRtp(Consumer& consumer, const rtp::RtpPacket& packet, bool keyframe) {
-  if (!media_->srtpReady()) return;
-  auto out = consumer.rewrite(packet, keyframe, std::span(sendBuffer_), nowUs());
+  if (!media_->canSend()) return;
+  // Written straight into the batcher's next slot when there is one: sent without a copy.
+  const std::span<uint8_t> room =
+      context_.sendBatcher ? context_.sendBatcher->buffer() : std::span<uint8_t>(sendBuffer_);
+  auto out = consumer.rewrite(packet, keyframe, room, nowUs());
   if (out) media_->sendRtp(*out);
 }
 
@@ -649,7 +802,7 @@ void Transport::requestKeyFrame(Producer& producer) {
 }
 
 void Transport::sendKeyFrameRequests(Producer& producer, int64_t nowMs) {
-  if (!media_->srtpReady()) return;
+  if (!media_->canSend()) return;
   auto request = producer.pollKeyFrameRequest(nowMs);
   if (!request) return;
   const uint32_t media = *producer.ssrc();
@@ -665,7 +818,7 @@ void Transport::sendKeyFrameRequests(Producer& producer, int64_t nowMs) {
 }
 
 void Transport::sendRtcpReports() {
-  if (!media_->srtpReady()) return;
+  if (!media_->canSend()) return;
   const int64_t now = nowUs();
   const uint64_t ntp = ntpNow();
   for (auto& [id, p] : producers_)
@@ -674,7 +827,7 @@ void Transport::sendRtcpReports() {
   // Reports go out in compounds of whole SR/RR packets up to the MTU: each compound starts
   // with a report, as RFC 3550 section 6.1 asks (the SDES CNAME it also asks for is left out, as
   // reduced-size RTCP, RFC 5506, lets WebRTC peers do).
-  const size_t room = kRtcpMtu - transport::WebRtcTransport::kMaxTrailer;
+  const size_t room = kRtcpMtu - transport::MediaTransport::kMaxTrailer;
   size_t used = 0;
   auto flush = [&] {
     if (used > 0) media_->sendRtcp(std::span(rtcpBuffer_), used);

@@ -1,8 +1,8 @@
 #pragma once
-// The control-channel face of one WebRTC transport in a router: it answers the TRANSPORT_*
-// methods, owns the producers and consumers created on it, routes what the media transport
-// receives (RTP to producers, RTCP feedback to consumers and producers), and sends the periodic
-// RTCP reports (SR for consumers, RR for producers; RFC 3550 section 6).
+// The control-channel face of one transport in a router, WebRTC or plain RTP: it answers the
+// TRANSPORT_* methods, owns the producers and consumers created on it, routes what the media
+// transport receives (RTP to producers, RTCP feedback to consumers and producers), and sends the
+// periodic RTCP reports (SR for consumers, RR for producers; RFC 3550 section 6).
 
 #include <uv.h>
 
@@ -15,6 +15,7 @@
 #include "control/channel/ChannelRequest.hpp"
 #include "router/Consumer.hpp"
 #include "router/Producer.hpp"
+#include "transport/PlainTransport.hpp"
 #include "transport/WebRtcTransport.hpp"
 
 namespace switchyard::router {
@@ -44,21 +45,29 @@ struct TransportContext {
   std::shared_ptr<const transport::DtlsCertificate> certificate;
   uint16_t minPort = 10000;
   uint16_t maxPort = 59999;
+  // The loop's UDP send batcher, owned by the worker (null: unbatched sends).
+  transport::UdpSendBatcher* sendBatcher = nullptr;
 };
 
-class Transport final : private transport::WebRtcTransport::Listener {
+class Transport final : private transport::WebRtcTransport::Listener,
+                        private transport::PlainTransport::Listener {
  public:
-  // Creates the media transport; nullptr with a reason when no socket could be bound.
-  static std::unique_ptr<Transport> create(const TransportContext& context, RouterLink& router,
-                                           std::string id,
-                                           const transport::WebRtcTransport::Options& options,
-                                           std::string* error);
+  // Create the media transport; nullptr with a reason when no socket could be bound.
+  static std::unique_ptr<Transport> createWebRtc(const TransportContext& context,
+                                                 RouterLink& router, std::string id,
+                                                 const transport::WebRtcTransport::Options& options,
+                                                 std::string* error);
+  static std::unique_ptr<Transport> createPlain(const TransportContext& context, RouterLink& router,
+                                                std::string id,
+                                                const transport::PlainTransport::Options& options,
+                                                std::string* error);
   ~Transport() override;
 
   const std::string& id() const { return id_; }
   bool ownsHandler(std::string_view id) const;
   void handleRequest(control::ChannelRequest& request);
-  // Writes the WebRTC dump (ICE and DTLS parameters) as the create response.
+  // Writes the dump (WebRTC: ICE and DTLS parameters; plain: tuples and SRTP key) as the
+  // create response.
   void acceptWithDump(control::ChannelRequest& request);
 
   // Called by the router for every consumer on this transport.
@@ -74,12 +83,23 @@ class Transport final : private transport::WebRtcTransport::Listener {
  private:
   Transport(const TransportContext& context, RouterLink& router, std::string id);
 
+  // transport::MediaTransport::Listener, for both kinds
+  void onRtp(rtp::RtpPacket& packet) override;
+  void onRtcp(std::span<const uint8_t> compound) override;
   // transport::WebRtcTransport::Listener
   void onIceStateChange(transport::IceState state) override;
   void onIceSelectedTupleChange(const transport::SocketAddress& tuple) override;
   void onDtlsStateChange(transport::DtlsTransport::State state, std::string_view detail) override;
-  void onRtp(rtp::RtpPacket& packet) override;
-  void onRtcp(std::span<const uint8_t> compound) override;
+  // transport::PlainTransport::Listener
+  void onTupleLearned(const transport::SocketAddress& remote, bool rtcp) override;
+
+  // The media transport became able to send: keyframes consumers waited for can be asked for.
+  void onMediaReady();
+  void startRtcpTimer();
+  void connectWebRtc(control::ChannelRequest& request);
+  void connectPlain(control::ChannelRequest& request);
+  void dumpWebRtc(control::ChannelRequest& request);
+  void dumpPlain(control::ChannelRequest& request);
 
   void connect(control::ChannelRequest& request);
   void restartIce(control::ChannelRequest& request);
@@ -101,7 +121,9 @@ class Transport final : private transport::WebRtcTransport::Listener {
   TransportContext context_;
   RouterLink& router_;
   std::string id_;
-  std::unique_ptr<transport::WebRtcTransport> media_;
+  std::unique_ptr<transport::MediaTransport> media_;
+  transport::WebRtcTransport* webrtc_ = nullptr;  // media_, when it is of that kind
+  transport::PlainTransport* plain_ = nullptr;    // media_, when it is of that kind
   std::unique_ptr<transport::UvTimer> rtcpTimer_;
   uint32_t rtcpSsrc_;  // the sender SSRC of our RR and feedback packets
   std::map<std::string, std::unique_ptr<Producer>, std::less<>> producers_;

@@ -60,9 +60,19 @@ std::unique_ptr<UdpSocket> UdpSocket::bind(uv_loop_t* loop, const std::string& i
 UdpSocket::UdpSocket(Handle* handle, SocketAddress local, OnDatagram onDatagram)
     : handle_(handle), local_(local), onDatagram_(std::move(onDatagram)) {
   handle_->owner = this;
+  uv_os_fd_t fd = -1;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_->udp), &fd);
+  fd_ = fd;
+}
+
+void UdpSocket::setSendBatcher(UdpSendBatcher* batcher) {
+  if (batcher_ != nullptr) batcher_->flushSocket(*this);
+  batcher_ = batcher;
 }
 
 UdpSocket::~UdpSocket() {
+  // What is queued (a DTLS close_notify, the last media) still goes out.
+  if (batcher_ != nullptr) batcher_->flushSocket(*this);
   handle_->owner = nullptr;
   uv_udp_recv_stop(&handle_->udp);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_->udp),
@@ -70,6 +80,7 @@ UdpSocket::~UdpSocket() {
 }
 
 bool UdpSocket::send(std::span<const uint8_t> datagram, const SocketAddress& to) {
+  if (batcher_ != nullptr && batcher_->enqueue(*this, datagram, to)) return true;
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(const_cast<uint8_t*>(datagram.data())),
                              static_cast<unsigned>(datagram.size()));
   const int rc = uv_udp_try_send(&handle_->udp, &buf, 1, to.sockaddrPtr());

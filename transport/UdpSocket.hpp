@@ -16,6 +16,7 @@
 #include <string>
 
 #include "transport/SocketAddress.hpp"
+#include "transport/UdpSendBatcher.hpp"
 
 namespace switchyard::transport {
 
@@ -45,8 +46,12 @@ class UdpSocket {
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;
 
-  // False when the datagram was not sent (counted in sendFailures).
+  // False when the datagram was not sent (counted in sendFailures). With a send batcher the
+  // datagram is queued and goes out with the batch; failures then show in the counters only.
   bool send(std::span<const uint8_t> datagram, const SocketAddress& to);
+  // Queue sends in the worker loop's batcher from now on (null: send at once). The batcher
+  // must outlive the socket or be reset first.
+  void setSendBatcher(UdpSendBatcher* batcher);
 
   const SocketAddress& localAddress() const { return local_; }
   const Counters& counters() const { return counters_; }
@@ -65,8 +70,16 @@ class UdpSocket {
   static void onReceive(uv_udp_t* udp, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
                         unsigned flags);
 
+  friend class UdpSendBatcher;
+
   Handle* handle_;
+  int fd_ = -1;
   SocketAddress local_;
+  // The batcher's queue of this socket's datagrams (entry indexes) while it has some.
+  UdpSendBatcher* batcher_ = nullptr;
+  uint32_t batchHead_ = UINT32_MAX;
+  uint32_t batchTail_ = UINT32_MAX;
+  bool gso_ = true;  // cleared when the kernel cannot segment for this socket's route
   OnDatagram onDatagram_;
   Counters counters_;
 };

@@ -22,6 +22,7 @@
 #include "transport/DtlsFingerprint.hpp"
 #include "transport/DtlsTransport.hpp"
 #include "transport/IceServer.hpp"
+#include "transport/MediaTransport.hpp"
 #include "transport/SocketAddress.hpp"
 #include "transport/SrtpSession.hpp"
 #include "transport/UdpSocket.hpp"
@@ -36,18 +37,13 @@ struct IceCandidate {
   uint16_t port = 0;
 };
 
-class WebRtcTransport {
+class WebRtcTransport final : public MediaTransport {
  public:
-  class Listener {
+  class Listener : public MediaTransport::Listener {
    public:
-    virtual ~Listener() = default;
     virtual void onIceStateChange(IceState state) = 0;
     virtual void onIceSelectedTupleChange(const SocketAddress& tuple) = 0;
     virtual void onDtlsStateChange(DtlsTransport::State state, std::string_view detail) = 0;
-    // Decrypted and parsed; the buffer may be modified (it is the socket's receive buffer).
-    virtual void onRtp(rtp::RtpPacket& packet) = 0;
-    // A decrypted RTCP compound.
-    virtual void onRtcp(std::span<const uint8_t> compound) = 0;
   };
 
   struct ListenIp {
@@ -59,6 +55,8 @@ class WebRtcTransport {
     std::vector<ListenIp> listenIps;
     uint16_t minPort = 10000;
     uint16_t maxPort = 59999;
+    // The worker loop's send batcher (null: every datagram is sent at once).
+    UdpSendBatcher* sendBatcher = nullptr;
   };
 
   // Datagrams dropped, by cause: the per-transport counters of stats.
@@ -84,7 +82,7 @@ class WebRtcTransport {
                                                  std::shared_ptr<const DtlsCertificate> certificate,
                                                  const Options& options, Listener& listener,
                                                  std::string* error);
-  ~WebRtcTransport();
+  ~WebRtcTransport() override;
   WebRtcTransport(const WebRtcTransport&) = delete;
   WebRtcTransport& operator=(const WebRtcTransport&) = delete;
 
@@ -107,12 +105,10 @@ class WebRtcTransport {
   // False when it is not a valid ufrag (RFC 8839 section 5.4).
   bool setRemoteIceUsernameFragment(const std::string& ufrag);
 
-  // Encrypts the packet in place (its buffer needs rtpTrailerSize() spare capacity) and sends
-  // it to the selected tuple. False when it could not be sent (counted).
-  bool sendRtp(const rtp::RtpPacket& packet);
-  // buffer holds `length` bytes of RTCP compound and room for the SRTCP trailer.
-  bool sendRtcp(std::span<uint8_t> buffer, size_t length);
-  static constexpr size_t kMaxTrailer = SrtpSession::kMaxTrailer;
+  // MediaTransport: SRTP to the selected tuple, once DTLS has given the keys.
+  bool canSend() const override { return srtpOut_ != nullptr; }
+  bool sendRtp(const rtp::RtpPacket& packet) override;
+  bool sendRtcp(std::span<uint8_t> buffer, size_t length) override;
 
   bool srtpReady() const { return srtpOut_ != nullptr; }
   const Counters& counters() const { return counters_; }

@@ -26,6 +26,10 @@ struct Settings {
   uint16_t rtcMinPort = kDefaultRtcMinPort;
   uint16_t rtcMaxPort = kDefaultRtcMaxPort;
   std::vector<std::string> listenIps;  // empty: 0.0.0.0
+  // UDP sends batched per loop round (sendmmsg), and runs to one destination sent as one
+  // GSO message; off only to measure what they bring.
+  bool udpSendBatching = true;
+  bool udpGso = true;
   int channelReadFd = kDefaultChannelFd;
   int channelWriteFd = kDefaultChannelFd;  // same as read: one socketpair end
 };

@@ -77,6 +77,10 @@ int Worker::run() {
   transportContext_.certificate = certificate.certificate;
   transportContext_.minPort = settings_.rtcMinPort;
   transportContext_.maxPort = settings_.rtcMaxPort;
+  if (settings_.udpSendBatching) {
+    sendBatcher_ = std::make_unique<transport::UdpSendBatcher>(loop_, settings_.udpGso);
+    transportContext_.sendBatcher = sendBatcher_.get();
+  }
 
   channel_.notify("", fbs::notification::Event::WORKER_RUNNING,
                   fbs::notification::Body::Worker_RunningNotification,
@@ -96,6 +100,9 @@ void Worker::close(std::string_view reason) {
   closing_ = true;
   spdlog::info("worker {} closing: {}", settings_.workerId, reason);
   routers_.clear();
+  // After the routers (their sockets flush into it on close); its handles close with the loop.
+  transportContext_.sendBatcher = nullptr;
+  sendBatcher_.reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
   // From here on log lines go to stderr only: the channel is flushing and then closes.

@@ -1,5 +1,6 @@
 #include "control/orchestrator/Router.hpp"
 
+#include "control/orchestrator/PlainTransport.hpp"
 #include "control/orchestrator/ResponseReaders.hpp"
 #include "control/orchestrator/WebRtcTransport.hpp"
 #include "control/orchestrator/Worker.hpp"
@@ -59,6 +60,69 @@ void Router::createWebRtcTransport(std::vector<ListenIp> listenIps,
         info.iceState = fbs::transport::EnumNameIceState(dump->ice_state());
         info.dtlsState = fbs::transport::EnumNameDtlsState(dump->dtls_state());
         cb(std::shared_ptr<WebRtcTransport>(new WebRtcTransport(weak, routerId, std::move(info))));
+      });
+}
+
+namespace {
+
+TupleInfo readTuple(const fbs::common::TransportTuple& t) {
+  TupleInfo out;
+  out.localAddress = t.local_address()->str();
+  out.localPort = t.local_port();
+  if (t.remote_ip()) out.remoteIp = t.remote_ip()->str();
+  out.remotePort = t.remote_port();
+  return out;
+}
+
+}  // namespace
+
+void Router::createPlainTransport(PlainTransportOptions options,
+                                  Callback<std::shared_ptr<PlainTransport>> cb) {
+  auto w = worker_.lock();
+  if (!w) return cb(Error{ErrorKind::kChannelClosed, "the router's worker is gone"});
+  std::string id = w->newId();
+  std::weak_ptr<Worker> weak = w;
+  w->channel().request(
+      fbs::request::Method::ROUTER_CREATE_PLAIN_TRANSPORT, id_,
+      [&](flatbuffers::FlatBufferBuilder& b) {
+        const char* announced = options.listen.announcedAddress.empty()
+                                    ? nullptr
+                                    : options.listen.announcedAddress.c_str();
+        auto listen = fbs::common::CreateListenInfoDirect(
+            b, fbs::common::Protocol::UDP, options.listen.ip.c_str(), announced, options.port);
+        flatbuffers::Offset<fbs::common::ListenInfo> rtcp = 0;
+        if (!options.rtcpMux) {
+          rtcp = fbs::common::CreateListenInfoDirect(b, fbs::common::Protocol::UDP,
+                                                     options.listen.ip.c_str(), announced,
+                                                     options.rtcpPort);
+        }
+        const auto suite = options.srtp == SrtpCryptoSuite::kAeadAes128Gcm
+                               ? fbs::transport::SrtpCryptoSuite::AEAD_AES_128_GCM
+                               : fbs::transport::SrtpCryptoSuite::AES_CM_128_HMAC_SHA1_80;
+        auto body = fbs::router::CreateCreatePlainTransportRequestDirect(
+            b, id.c_str(), listen, rtcp, options.comedia, options.srtp.has_value(), suite);
+        return std::pair{fbs::request::Body::Router_CreatePlainTransportRequest, body.Union()};
+      },
+      [cb = std::move(cb), weak, routerId = id_](const Error* e, const fbs::response::Response* r) {
+        if (e) return cb(*e);
+        const auto* body = r->body_as_Transport_DumpResponse();
+        const auto* dump = body ? body->dump_as_Plain() : nullptr;
+        if (!dump || !dump->tuple()) {
+          return cb(Error{ErrorKind::kBadResponse, "no plain transport dump"});
+        }
+        PlainTransportInfo info;
+        info.id = dump->id()->str();
+        info.tuple = readTuple(*dump->tuple());
+        if (dump->rtcp_tuple()) info.rtcpTuple = readTuple(*dump->rtcp_tuple());
+        info.comedia = dump->comedia();
+        if (const auto* s = dump->srtp_parameters()) {
+          info.srtp =
+              SrtpKeyInfo{s->crypto_suite() == fbs::transport::SrtpCryptoSuite::AEAD_AES_128_GCM
+                              ? SrtpCryptoSuite::kAeadAes128Gcm
+                              : SrtpCryptoSuite::kAesCm128HmacSha1_80,
+                          s->key_base64()->str()};
+        }
+        cb(std::shared_ptr<PlainTransport>(new PlainTransport(weak, routerId, std::move(info))));
       });
 }
 

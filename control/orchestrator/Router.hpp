@@ -12,6 +12,7 @@ namespace switchyard::control {
 
 class Worker;
 class WebRtcTransport;
+class PlainTransport;
 
 class Router {
  public:
@@ -27,6 +28,8 @@ class Router {
   // listenIps: where the transport's sockets bind (one UDP socket each).
   void createWebRtcTransport(std::vector<ListenIp> listenIps,
                              Callback<std::shared_ptr<WebRtcTransport>> cb);
+  void createPlainTransport(PlainTransportOptions options,
+                            Callback<std::shared_ptr<PlainTransport>> cb);
   void close(Callback<void> cb = {});
 
  private:

@@ -99,6 +99,45 @@ struct WebRtcTransportInfo {
   std::string dtlsState;
 };
 
+// Plain RTP transports (ffmpeg, GStreamer, benchmarks).
+enum class SrtpCryptoSuite : uint8_t { kAesCm128HmacSha1_80, kAeadAes128Gcm };
+
+struct SrtpKeyInfo {
+  SrtpCryptoSuite cryptoSuite = SrtpCryptoSuite::kAesCm128HmacSha1_80;
+  std::string keyBase64;  // master key and salt
+};
+
+struct PlainTransportOptions {
+  ListenIp listen;
+  uint16_t port = 0;      // 0: from the worker's RTC port range
+  bool rtcpMux = true;    // false: RTCP on a port of its own
+  uint16_t rtcpPort = 0;  // without rtcp-mux; 0: from the range
+  bool comedia = false;   // learn the peer's address from its first packet
+  std::optional<SrtpCryptoSuite> srtp;
+};
+
+struct TupleInfo {
+  std::string localAddress;  // the announced address
+  uint16_t localPort = 0;
+  std::string remoteIp;  // empty until known
+  uint16_t remotePort = 0;
+};
+
+struct PlainTransportInfo {
+  std::string id;
+  TupleInfo tuple;
+  std::optional<TupleInfo> rtcpTuple;  // without rtcp-mux
+  bool comedia = false;
+  std::optional<SrtpKeyInfo> srtp;  // ours: what the peer decrypts with
+};
+
+struct PlainConnectOptions {
+  std::string ip;  // empty with comedia: learned
+  uint16_t port = 0;
+  uint16_t rtcpPort = 0;            // without rtcp-mux; 0: port + 1
+  std::optional<SrtpKeyInfo> srtp;  // the peer's key, with SRTP
+};
+
 struct ProduceOptions {
   std::string id;  // empty: a new unique id
   MediaKind kind = MediaKind::kAudio;
