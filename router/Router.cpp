@@ -114,6 +114,7 @@ void Router::createWebRtcTransport(control::ChannelRequest& request) {
   options.minPort = context_.minPort;
   options.maxPort = context_.maxPort;
   options.sendBatcher = context_.sendBatcher;
+  options.receiveArena = context_.receiveArena;
   for (const auto* info : *infos) {
     if (info->protocol() != fbs::common::Protocol::UDP) continue;
     transport::WebRtcTransport::ListenIp ip;
@@ -158,6 +159,7 @@ void Router::createPlainTransport(control::ChannelRequest& request) {
   options.minPort = context_.minPort;
   options.maxPort = context_.maxPort;
   options.sendBatcher = context_.sendBatcher;
+  options.receiveArena = context_.receiveArena;
   options.listen = listen(*info);
   if (rtcpInfo) options.rtcpListen = listen(*rtcpInfo);
   options.comedia = body->comedia();

@@ -47,6 +47,8 @@ struct TransportContext {
   uint16_t maxPort = 59999;
   // The loop's UDP send batcher, owned by the worker (null: unbatched sends).
   transport::UdpSendBatcher* sendBatcher = nullptr;
+  // The loop's shared UDP receive arena, owned by the worker (null: per-socket buffers).
+  transport::UdpReceiveArena* receiveArena = nullptr;
 };
 
 class Transport final : private transport::WebRtcTransport::Listener,

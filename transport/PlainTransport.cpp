@@ -9,6 +9,8 @@ namespace {
 // RFC 3550 section 11: without rtcp-mux, RTCP goes to the port after the RTP one unless the
 // peer says otherwise.
 constexpr uint16_t kRtcpPortOffset = 1;
+// The last UDP port: none follows it for RTCP.
+constexpr uint16_t kMaxPort = UINT16_MAX;
 
 std::unique_ptr<UdpSocket> bindSocket(uv_loop_t* loop, const PlainTransport::Listen& listen,
                                       const PlainTransport::Options& options,
@@ -34,6 +36,7 @@ std::unique_ptr<PlainTransport> PlainTransport::create(uv_loop_t* loop, const Op
       error);
   if (!t->socket_) return nullptr;
   t->socket_->setSendBatcher(options.sendBatcher);
+  t->socket_->setReceiveArena(options.receiveArena);
   if (options.rtcpListen) {
     t->rtcpSocket_ = bindSocket(
         loop, *options.rtcpListen, options,
@@ -43,6 +46,7 @@ std::unique_ptr<PlainTransport> PlainTransport::create(uv_loop_t* loop, const Op
         error);
     if (!t->rtcpSocket_) return nullptr;
     t->rtcpSocket_->setSendBatcher(options.sendBatcher);
+    t->rtcpSocket_->setReceiveArena(options.receiveArena);
   }
   if (options.srtp) {
     t->localSrtp_ = SrtpParameters::generate(*options.srtp);
@@ -79,6 +83,9 @@ bool PlainTransport::connect(const std::optional<SocketAddress>& remote, uint16_
   if (connected_) return fail("the transport is already connected");
   if (!remote && !comedia_) return fail("a plain transport without comedia needs ip and port");
   if (remote && remote->port() == 0) return fail("the remote port is 0");
+  if (remote && rtcpSocket_ && rtcpPort == 0 && remote->port() == kMaxPort) {
+    return fail("no RTCP port follows remote port 65535: give rtcp_port");
+  }
   if (localSrtp_ && !remoteSrtp) return fail("this transport uses SRTP: srtp_parameters needed");
   if (!localSrtp_ && remoteSrtp) return fail("this transport was created without SRTP");
   if (remoteSrtp && remoteSrtp->profile() != localSrtp_->profile()) {

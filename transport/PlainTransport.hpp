@@ -47,6 +47,8 @@ class PlainTransport final : public MediaTransport {
     uint16_t maxPort = 59999;
     // The worker loop's send batcher (null: every datagram is sent at once).
     UdpSendBatcher* sendBatcher = nullptr;
+    // The worker loop's shared receive arena (null: each socket reads into its own buffer).
+    UdpReceiveArena* receiveArena = nullptr;
   };
 
   struct Counters {

@@ -37,7 +37,9 @@ std::unique_ptr<UdpSocket> UdpSocket::bind(uv_loop_t* loop, const std::string& i
     const auto port = static_cast<uint16_t>(minPort + (first + k) % span);
     auto address = *SocketAddress::fromIp(ip, port);
     auto* handle = new Handle;
-    uv_udp_init(loop, &handle->udp);
+    // RECVMMSG: libuv reads with recvmmsg when the buffer it is given holds several datagrams
+    // (the shared arena); with the socket's own 64 KiB buffer it reads one at a time.
+    uv_udp_init_ex(loop, &handle->udp, AF_UNSPEC | UV_UDP_RECVMMSG);
     lastError = uv_udp_bind(&handle->udp, address.sockaddrPtr(), 0);
     if (lastError == 0) {
       int size = kSocketBufferBytes;
@@ -63,6 +65,10 @@ UdpSocket::UdpSocket(Handle* handle, SocketAddress local, OnDatagram onDatagram)
   uv_os_fd_t fd = -1;
   uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_->udp), &fd);
   fd_ = fd;
+}
+
+void UdpSocket::setReceiveArena(UdpReceiveArena* arena) {
+  handle_->arena = arena;
 }
 
 void UdpSocket::setSendBatcher(UdpSendBatcher* batcher) {
@@ -95,10 +101,15 @@ bool UdpSocket::send(std::span<const uint8_t> datagram, const SocketAddress& to)
 
 void UdpSocket::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   auto* h = reinterpret_cast<Handle*>(handle);
+  if (h->arena != nullptr) {
+    const auto bytes = h->arena->bytes();
+    *buf = uv_buf_init(reinterpret_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+    return;
+  }
   *buf = uv_buf_init(reinterpret_cast<char*>(h->buffer.data()), kReceiveBufferSize);
 }
 
-void UdpSocket::onReceive(uv_udp_t* udp, ssize_t nread, const uv_buf_t*, const sockaddr* from,
+void UdpSocket::onReceive(uv_udp_t* udp, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
                           unsigned flags) {
   auto* h = reinterpret_cast<Handle*>(udp);
   UdpSocket* self = h->owner;
@@ -117,7 +128,10 @@ void UdpSocket::onReceive(uv_udp_t* udp, ssize_t nread, const uv_buf_t*, const s
   if (!address) return;
   ++self->counters_.datagramsReceived;
   self->counters_.bytesReceived += static_cast<uint64_t>(nread);
-  self->onDatagram_(std::span<uint8_t>(h->buffer.data(), static_cast<size_t>(nread)), *address);
+  // buf->base is this datagram's chunk of the arena with recvmmsg, else the socket's buffer.
+  self->onDatagram_(
+      std::span<uint8_t>(reinterpret_cast<uint8_t*>(buf->base), static_cast<size_t>(nread)),
+      *address);
 }
 
 }  // namespace switchyard::transport

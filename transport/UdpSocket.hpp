@@ -1,7 +1,8 @@
 #pragma once
 // One UDP socket on the worker's libuv loop, bound to an IP and a port from the worker's RTC
-// port range. Datagrams are read into one buffer owned by the socket and handed to the owner
-// as a mutable span (decryption happens in place); sends are immediate (uv_udp_try_send) and a
+// port range. Datagrams are read into a buffer of the socket's own, or in batches into the
+// loop's shared UdpReceiveArena, and handed to the owner as a mutable span (decryption happens
+// in place); sends are immediate (uv_udp_try_send) and a
 // datagram the kernel will not take now is dropped and counted, never queued: media is
 // real-time and a queue would only add delay.
 
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "transport/SocketAddress.hpp"
+#include "transport/UdpReceiveArena.hpp"
 #include "transport/UdpSendBatcher.hpp"
 
 namespace switchyard::transport {
@@ -52,6 +54,9 @@ class UdpSocket {
   // Queue sends in the worker loop's batcher from now on (null: send at once). The batcher
   // must outlive the socket or be reset first.
   void setSendBatcher(UdpSendBatcher* batcher);
+  // Read into the loop's shared arena from now on, a batch of datagrams per recvmmsg (null:
+  // the socket's own buffer, one datagram per read). The arena must outlive the socket.
+  void setReceiveArena(UdpReceiveArena* arena);
 
   const SocketAddress& localAddress() const { return local_; }
   const Counters& counters() const { return counters_; }
@@ -62,6 +67,7 @@ class UdpSocket {
   struct Handle {
     uv_udp_t udp;
     UdpSocket* owner = nullptr;
+    UdpReceiveArena* arena = nullptr;
     std::array<uint8_t, kReceiveBufferSize> buffer;
   };
 

@@ -84,6 +84,7 @@ std::unique_ptr<WebRtcTransport> WebRtcTransport::create(
         error);
     if (!socket) return nullptr;
     socket->setSendBatcher(options.sendBatcher);
+    socket->setReceiveArena(options.receiveArena);
     IceCandidate c;
     c.foundation = "udp" + std::to_string(i);
     c.priority = hostPriority(i);

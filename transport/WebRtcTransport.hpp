@@ -57,6 +57,8 @@ class WebRtcTransport final : public MediaTransport {
     uint16_t maxPort = 59999;
     // The worker loop's send batcher (null: every datagram is sent at once).
     UdpSendBatcher* sendBatcher = nullptr;
+    // The worker loop's shared receive arena (null: each socket reads into its own buffer).
+    UdpReceiveArena* receiveArena = nullptr;
   };
 
   // Datagrams dropped, by cause: the per-transport counters of stats.

@@ -84,6 +84,7 @@ std::string usageText() {
   --rtc-min-port=N         lowest UDP/TCP port for media (default 10000)
   --rtc-max-port=N         highest port for media (default 59999)
   --listen-ip=IP           an IP to listen on for media; repeatable (default 0.0.0.0)
+  --udp-receive-batching=BOOL  read UDP in batches with recvmmsg (default true)
   --udp-send-batching=BOOL batch UDP sends per loop round with sendmmsg (default true)
   --udp-gso=BOOL           send runs to one destination as UDP GSO messages (default true)
   --channel-fd=N           control channel on one socketpair end (default 3)
@@ -130,6 +131,8 @@ SettingsResult parseSettings(int argc, char* argv[]) {
         return bad("a port between 1024 and 65535");
       }
       (name == "rtc-min-port" ? s.rtcMinPort : s.rtcMaxPort) = port;
+    } else if (name == "udp-receive-batching") {
+      if (!parseBool(value, s.udpReceiveBatching)) return bad("use true or false");
     } else if (name == "udp-send-batching") {
       if (!parseBool(value, s.udpSendBatching)) return bad("use true or false");
     } else if (name == "udp-gso") {

@@ -26,8 +26,10 @@ struct Settings {
   uint16_t rtcMinPort = kDefaultRtcMinPort;
   uint16_t rtcMaxPort = kDefaultRtcMaxPort;
   std::vector<std::string> listenIps;  // empty: 0.0.0.0
-  // UDP sends batched per loop round (sendmmsg), and runs to one destination sent as one
-  // GSO message; off only to measure what they bring.
+  // UDP reads batched (recvmmsg into a shared arena), sends batched per loop round
+  // (sendmmsg), and runs to one destination sent as one GSO message; off only to measure what
+  // they bring.
+  bool udpReceiveBatching = true;
   bool udpSendBatching = true;
   bool udpGso = true;
   int channelReadFd = kDefaultChannelFd;

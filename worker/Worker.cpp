@@ -77,6 +77,10 @@ int Worker::run() {
   transportContext_.certificate = certificate.certificate;
   transportContext_.minPort = settings_.rtcMinPort;
   transportContext_.maxPort = settings_.rtcMaxPort;
+  if (settings_.udpReceiveBatching) {
+    receiveArena_ = std::make_unique<transport::UdpReceiveArena>();
+    transportContext_.receiveArena = receiveArena_.get();
+  }
   if (settings_.udpSendBatching) {
     sendBatcher_ = std::make_unique<transport::UdpSendBatcher>(loop_, settings_.udpGso);
     transportContext_.sendBatcher = sendBatcher_.get();
@@ -102,6 +106,7 @@ void Worker::close(std::string_view reason) {
   routers_.clear();
   // After the routers (their sockets flush into it on close); its handles close with the loop.
   transportContext_.sendBatcher = nullptr;
+  transportContext_.receiveArena = nullptr;
   sendBatcher_.reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);

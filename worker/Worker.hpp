@@ -41,6 +41,7 @@ class Worker {
   router::TransportContext transportContext_;
   // Declared before the routers: their sockets use it, so it is destroyed after them.
   std::unique_ptr<transport::UdpSendBatcher> sendBatcher_;
+  std::unique_ptr<transport::UdpReceiveArena> receiveArena_;
   std::map<std::string, std::unique_ptr<router::Router>, std::less<>> routers_;
   uv_signal_t sigterm_{};
   uv_signal_t sigint_{};

@@ -86,4 +86,47 @@ TEST(UdpSocketTest, TakesTheNextFreePortAndFailsWhenTheRangeIsFull) {
   EXPECT_FALSE(UdpSocket::bind(&l.loop, "203.0.113.9", 42010, 42011, noop, &error));  // not local
 }
 
+TEST(UdpSocketTest, ReadsBatchesIntoASharedArena) {
+  Loop l;
+  switchyard::transport::UdpReceiveArena arena;
+  std::vector<std::string> received;
+  std::vector<const uint8_t*> where;
+  std::string error;
+  auto socket = UdpSocket::bind(
+      &l.loop, "127.0.0.1", 42020, 42999,
+      [&](std::span<uint8_t> d, const SocketAddress&) {
+        received.emplace_back(d.begin(), d.end());
+        where.push_back(d.data());
+      },
+      &error);
+  ASSERT_TRUE(socket) << error;
+  socket->setReceiveArena(&arena);
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  constexpr size_t kCount = 45;  // more than one recvmmsg batch
+  std::vector<std::string> sent;
+  for (size_t i = 0; i < kCount; ++i) {
+    sent.push_back(std::string(100 + i, static_cast<char>('a' + i % 26)));
+    ASSERT_GT(sendto(fd, sent.back().data(), sent.back().size(), 0,
+                     socket->localAddress().sockaddrPtr(), socket->localAddress().sockaddrLength()),
+              0);
+  }
+  l.runUntil([&] { return received.size() == kCount; });
+  EXPECT_EQ(received, sent);
+  // Datagrams of one read land in successive 64 KiB chunks of the arena: recvmmsg was used.
+  const uint8_t* base = arena.bytes().data();
+  bool laterChunk = false;
+  for (const uint8_t* p : where) {
+    ASSERT_GE(p, base);
+    ASSERT_LT(p, base + switchyard::transport::UdpReceiveArena::kSize);
+    EXPECT_EQ(
+        static_cast<size_t>(p - base) % switchyard::transport::UdpReceiveArena::kBytesPerDatagram,
+        0u);
+    laterChunk |= p != base;
+  }
+  EXPECT_TRUE(laterChunk);
+  EXPECT_EQ(socket->counters().datagramsReceived, kCount);
+  close(fd);
+}
+
 }  // namespace
