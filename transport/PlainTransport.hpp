@@ -76,8 +76,9 @@ class PlainTransport final : public MediaTransport {
 
   // The peer's address (rtcpPort 0: RTCP goes to the RTP address, as with rtcp-mux) and, with
   // SRTP, its key for what it sends. With comedia the address is optional (learned instead).
-  // False with a reason when already connected, the address is not an IP literal, or the SRTP
-  // key is missing, not wanted or of the wrong profile.
+  // False with a reason when already connected, the port is 0, no RTCP port can follow the
+  // RTP one (65535 without rtcp-mux and rtcpPort), or the SRTP key is missing, not wanted or of
+  // the wrong profile.
   bool connect(const std::optional<SocketAddress>& remote, uint16_t rtcpPort,
                const std::optional<SrtpParameters>& remoteSrtp, std::string* error);
 

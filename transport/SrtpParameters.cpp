@@ -56,6 +56,11 @@ std::optional<SrtpParameters> SrtpParameters::fromBase64(SrtpProfile profile,
     const bool isPad = text[i] == '=';
     ok = isPad == (i >= text.size() - padding);
   }
+  // RFC 4648 section 3.5: the bits left over after the last byte (in the character before the
+  // '=') are zero in a canonical text. They, and '=' as zero, decode into the bytes after the
+  // key, which must then be zero for one key to have one text.
+  for (size_t i = p.size_; ok && i < expected / 4 * 3; ++i)
+    ok = decoded[i] == 0;
   if (ok) std::copy_n(decoded.begin(), p.size_, p.key_.begin());
   OPENSSL_cleanse(decoded.data(), decoded.size());
   if (!ok) return std::nullopt;
