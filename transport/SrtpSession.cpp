@@ -2,7 +2,12 @@
 
 #include <srtp2/srtp.h>
 
+#include <array>
+#include <cstdio>
 #include <limits>
+#include <mutex>
+
+#include "transport/SrtpOpenSslCrypto.hpp"
 
 namespace switchyard::transport {
 
@@ -28,11 +33,45 @@ constexpr size_t kMaxPacketSize = 65535;
 static_assert(kMaxPacketSize <= static_cast<size_t>(std::numeric_limits<int>::max()));
 
 // libsrtp keeps its crypto kernel (cipher and auth type tables, debug modules) in process-wide
-// state that srtp_init fills once, running the ciphers' self-tests. The function-local static
-// makes that thread-safe and once only; the state lives until exit (no srtp_shutdown).
-srtp_err_status_t initLibrary() {
-  static const srtp_err_status_t status = srtp_init();
-  return status;
+// state that srtp_init fills once, running the ciphers' self-tests; then the chosen backend's
+// types replace libsrtp's own under the same ids. The choice and the outcome are made once,
+// under the mutex, and live until exit (no srtp_shutdown).
+struct LibraryState {
+  std::mutex mutex;
+  bool initialised = false;
+  SrtpCryptoBackend backend = SrtpCryptoBackend::kOpenSsl;
+  const char* failure = nullptr;  // points into failureText, or nullptr
+  std::array<char, 192> failureText{};
+};
+
+LibraryState& libraryState() {
+  static LibraryState state;
+  return state;
+}
+
+const char* initLibrary() {
+  LibraryState& state = libraryState();
+  std::lock_guard lock(state.mutex);
+  if (state.initialised) return state.failure;
+  state.initialised = true;
+  const srtp_err_status_t status = srtp_init();
+  if (status != srtp_err_status_ok) {
+    std::snprintf(state.failureText.data(), state.failureText.size(),
+                  "srtp_init failed (libsrtp status %d)", static_cast<int>(status));
+    state.failure = state.failureText.data();
+  } else if (state.backend == SrtpCryptoBackend::kOpenSsl) {
+    const SrtpCryptoInstallResult installed = installOpenSslSrtpCrypto();
+    if (!installed.ok()) {
+      const char* why = installed.status == srtp_err_status_algo_fail
+                            ? ": a known-answer test gave another result"
+                            : "";
+      std::snprintf(state.failureText.data(), state.failureText.size(),
+                    "libsrtp refused to register %s (libsrtp status %d%s)", installed.refusedType,
+                    static_cast<int>(installed.status), why);
+      state.failure = state.failureText.data();
+    }
+  }
+  return state.failure;
 }
 
 SrtpError errorFrom(srtp_err_status_t status) {
@@ -86,6 +125,33 @@ const char* srtpErrorName(SrtpError error) {
   return "unknown";
 }
 
+const char* srtpCryptoBackendName(SrtpCryptoBackend backend) {
+  switch (backend) {
+    case SrtpCryptoBackend::kOpenSsl:
+      return "openssl";
+    case SrtpCryptoBackend::kLibsrtpBuiltin:
+      return "libsrtp-builtin";
+  }
+  return "unknown";
+}
+
+bool SrtpSession::selectCryptoBackend(SrtpCryptoBackend backend) {
+  LibraryState& state = libraryState();
+  std::lock_guard lock(state.mutex);
+  if (!state.initialised) state.backend = backend;
+  return state.backend == backend;
+}
+
+SrtpCryptoBackend SrtpSession::cryptoBackend() {
+  LibraryState& state = libraryState();
+  std::lock_guard lock(state.mutex);
+  return state.backend;
+}
+
+const char* SrtpSession::initializeLibrary() {
+  return initLibrary();
+}
+
 void SrtpSession::ContextDeleter::operator()(srtp_ctx_t_* context) const {
   srtp_dealloc(context);
 }
@@ -101,7 +167,7 @@ SrtpResult<std::unique_ptr<SrtpSession>> SrtpSession::create(
   if (masterKeyAndSalt.size() != lengths.masterKey + lengths.masterSalt) {
     return SrtpError::kBadLength;
   }
-  if (initLibrary() != srtp_err_status_ok) return SrtpError::kOther;
+  if (initLibrary() != nullptr) return SrtpError::kOther;
 
   srtp_policy_t policy{};
   setCryptoPolicy(profile, policy.rtp);

@@ -3,8 +3,9 @@
 // transport, over Debian's libsrtp2. An outbound session protects what the worker sends, an
 // inbound session unprotects what the peer sends; both cover every SSRC on the transport (the
 // DTLS-SRTP keys are per direction, not per stream). Packets are transformed in place and
-// nothing here allocates per packet; libsrtp itself allocates once per new SSRC, and its NSS
-// backend inside each cipher call (see docs/srtp.md). Not thread-safe: one loop thread.
+// nothing allocates per packet: libsrtp allocates once per new SSRC, and its ciphers and HMAC
+// are by default OpenSSL's (transport/SrtpOpenSslCrypto), not the NSS ones Debian builds it
+// with, which allocate in every call (see docs/srtp.md). Not thread-safe: one loop thread.
 
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +31,16 @@ enum class SrtpError : uint8_t {
 };
 
 const char* srtpErrorName(SrtpError error);
+
+// Which implementation of AES-CM, AES-GCM and HMAC-SHA1 libsrtp runs, for every session of the
+// process (libsrtp's crypto kernel is process-wide).
+enum class SrtpCryptoBackend : uint8_t {
+  kOpenSsl,         // the default: OpenSSL EVP, transport/SrtpOpenSslCrypto, installed into
+                    // libsrtp after srtp_init
+  kLibsrtpBuiltin,  // what Debian's libsrtp2 was built with (NSS); for comparison and fallback
+};
+
+const char* srtpCryptoBackendName(SrtpCryptoBackend backend);
 
 // The value, or the reason for failure; never carries allocated text.
 template <typename T>
@@ -84,6 +95,20 @@ class SrtpSession {
   // cannot be initialised or refuses the policy.
   static SrtpResult<std::unique_ptr<SrtpSession>> create(Direction direction, SrtpProfile profile,
                                                          std::span<const uint8_t> masterKeyAndSalt);
+
+  // Chooses the crypto backend of every session in this process, once: only until libsrtp is
+  // initialised (by the first create() or initializeLibrary()). Returns true when `backend`
+  // is the one in force, false when the library was initialised with the other one already.
+  // Thread-safe.
+  static bool selectCryptoBackend(SrtpCryptoBackend backend);
+  // The backend in force, or the one the first create() will install.
+  static SrtpCryptoBackend cryptoBackend();
+  // Initialises libsrtp with the chosen backend if that has not been done: srtp_init (which
+  // runs libsrtp's own known-answer tests), then, for kOpenSsl, the OpenSSL types, each of
+  // which libsrtp accepts only once its own vectors and those of the type it replaces pass.
+  // Returns nullptr when ready, else static text saying what failed; the outcome is kept, and
+  // every create() fails with kOther after a failure. Idempotent, thread-safe.
+  static const char* initializeLibrary();
 
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;

@@ -4,6 +4,8 @@
 
 #include <csignal>
 
+#include "transport/SrtpSession.hpp"
+
 namespace switchyard::worker {
 
 namespace {
@@ -72,6 +74,17 @@ int Worker::run() {
     uv_run(loop_, UV_RUN_DEFAULT);
     return kExitRuntimeError;
   }
+  // libsrtp's crypto kernel, with OpenSSL's ciphers installed in it, is set up now (its
+  // known-answer tests run) rather than at the first session, so a failure stops the worker
+  // at start instead of failing every session.
+  if (const char* failure = transport::SrtpSession::initializeLibrary()) {
+    spdlog::error("SRTP is unavailable: {}", failure);
+    close("no SRTP");
+    uv_run(loop_, UV_RUN_DEFAULT);
+    return kExitRuntimeError;
+  }
+  spdlog::debug("SRTP crypto: {}",
+                transport::srtpCryptoBackendName(transport::SrtpSession::cryptoBackend()));
   transportContext_.loop = loop_;
   transportContext_.channel = &channel_;
   transportContext_.certificate = certificate.certificate;
