@@ -42,6 +42,10 @@ Producer::Producer(std::string id, MediaKind kind, control::RtpParameters parame
   if (ssrc_) stats_.emplace(*ssrc_, clockRate_);
 }
 
+bool Producer::hasMediaPayloadType(uint8_t payloadType) const {
+  return payloadKinds_[payloadType & 0x7F] == PayloadKind::kMedia;
+}
+
 void Producer::learnSsrc(uint32_t ssrc) {
   ssrc_ = ssrc;
   stats_.emplace(ssrc, clockRate_);

@@ -46,6 +46,8 @@ class Producer {
   // The media SSRC: signaled in the encodings, or learned.
   std::optional<uint32_t> ssrc() const { return ssrc_; }
   void learnSsrc(uint32_t ssrc);
+  // Whether payloadType is one of this producer's media codecs (not RTX or FEC).
+  bool hasMediaPayloadType(uint8_t payloadType) const;
   std::optional<uint32_t> rtxSsrc() const { return rtxSsrc_; }
   uint32_t clockRate() const { return clockRate_; }
 

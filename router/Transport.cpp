@@ -455,7 +455,10 @@ void Transport::produce(control::ChannelRequest& request) {
     return request.error(ErrorType::NOT_IMPLEMENTED, "simulcast producers are not implemented yet");
   }
   const bool hasSsrc = !params.encodings.empty() && params.encodings[0].ssrc;
-  if (!hasSsrc && (params.mid.empty() || params.extensionId(rtp::extension_uri::kMid) == 0)) {
+  // Without an SSRC, a WebRTC producer is found by its mid (RFC 8843 section 9.2); a plain
+  // one by its payload types, as tools such as ffmpeg pick a random SSRC per run.
+  if (!hasSsrc && plain_ == nullptr &&
+      (params.mid.empty() || params.extensionId(rtp::extension_uri::kMid) == 0)) {
     return request.error(ErrorType::TYPE_ERROR, "a producer needs an SSRC or a mid extension");
   }
   if (hasSsrc && producersBySsrc_.contains(*params.encodings[0].ssrc)) {
@@ -734,6 +737,17 @@ void Transport::onRtp(rtp::RtpPacket& packet) {
           producer = p.get();
           break;
         }
+      }
+    }
+  }
+  if (producer == nullptr && plain_ != nullptr) {
+    // Plain RTP: the first stream with one of a producer's payload types is that producer's.
+    for (auto& [id, p] : producers_) {
+      if (!p->ssrc() && p->hasMediaPayloadType(packet.payloadType())) {
+        p->learnSsrc(packet.ssrc());
+        producersBySsrc_[packet.ssrc()] = p.get();
+        producer = p.get();
+        break;
       }
     }
   }

@@ -542,4 +542,77 @@ TEST_F(WorkerPlainTransport, ConnectRefusesBadKeysAndMissingAddresses) {
   EXPECT_EQ(r.error().kind, control::ErrorKind::kInvalidState);
 }
 
+// ffmpeg and most RTP tools pick a random SSRC per run: a plain transport's producer created
+// without one takes the first stream that carries one of its payload types, and only that one.
+TEST_F(WorkerPlainTransport, AProducerWithoutSsrcTakesTheFirstStreamOfItsPayloadType) {
+  auto publisher = create(plainOptions(true, std::nullopt));
+  auto viewer = create(plainOptions(false, std::nullopt));
+  ASSERT_TRUE(publisher && viewer);
+  UdpPeer publisherPeer, viewerPeer;
+  auto r = connect(*viewer, {kLoopback, viewerPeer.port(), 0, std::nullopt});
+  ASSERT_TRUE(r && r->ok());
+  control::ProduceOptions po;
+  po.kind = control::MediaKind::kVideo;
+  po.rtpParameters.codecs.push_back({"video/VP8", kProducerPayloadType, 90000, 1, {}, {}});
+  auto produced = await<std::string>([&](auto cb) { publisher->produce(po, cb); });
+  ASSERT_TRUE(produced && produced->ok()) << produced->error().describe();
+  control::ConsumeOptions co;
+  co.producerId = produced->value();
+  co.rtpParameters.codecs.push_back({"video/VP8", kConsumerPayloadType, 90000, 1, {}, {}});
+  co.rtpParameters.encodings.push_back({kConsumerSsrc, "", std::nullopt});
+  auto consumed = await<std::string>([&](auto cb) { viewer->consume(co, cb); });
+  ASSERT_TRUE(consumed && consumed->ok()) << consumed->error().describe();
+
+  auto withSsrc = [](Bytes packet, uint32_t ssrc, uint8_t payloadType) {
+    packet[1] = payloadType;
+    for (int i = 0; i < 4; ++i)
+      packet[8 + static_cast<size_t>(i)] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
+    return packet;
+  };
+  constexpr uint32_t kRandomSsrc = 0x5EED1234;
+  constexpr uint32_t kOtherSsrc = 0x0BADF00D;
+  constexpr uint8_t kUnknownPayloadType = 120;
+  const uint16_t port = publisher->info().tuple.localPort;
+  // A stream of a payload type the producer does not have binds nothing.
+  publisherPeer.send(withSsrc(rtpPacket(1, 1000, vp8Payload(0)), kOtherSsrc, kUnknownPayloadType),
+                     port);
+  settle();
+  EXPECT_EQ(stats(*publisher).droppedUnknownSsrc, 1u);
+  // The first VP8 stream is the producer's; a second one is not.
+  for (uint16_t i = 0; i < 3; ++i) {
+    publisherPeer.send(withSsrc(rtpPacket(static_cast<uint16_t>(10 + i), 2000, vp8Payload(i)),
+                                kRandomSsrc, kProducerPayloadType),
+                       port);
+  }
+  settle();
+  publisherPeer.send(withSsrc(rtpPacket(50, 3000, vp8Payload(0)), kOtherSsrc, kProducerPayloadType),
+                     port);
+  settle();
+  std::vector<Bytes> media;
+  runUntil(
+      &loop_,
+      [&] {
+        while (auto d = viewerPeer.poll()) {
+          if (!isRtcp(*d)) media.push_back(std::move(*d));
+        }
+        return media.size() >= 3;
+      },
+      2000);
+  settle();
+  while (auto d = viewerPeer.poll()) {
+    if (!isRtcp(*d)) media.push_back(std::move(*d));
+  }
+  ASSERT_EQ(media.size(), 3u);
+  for (const auto& m : media)
+    EXPECT_EQ(readU32(m, 8), kConsumerSsrc);
+  const auto s = stats(*publisher);
+  EXPECT_EQ(s.rtpReceived, 5u);
+  EXPECT_EQ(s.droppedUnknownSsrc, 2u);
+  auto pstats = await<std::vector<control::RtpStreamStats>>([&](auto cb) {
+    publisher->getRtpStreamStats(fbs::request::Method::PRODUCER_GET_STATS, produced->value(), cb);
+  });
+  ASSERT_TRUE(pstats && pstats->ok());
+  EXPECT_EQ(pstats->value()[0].ssrc, kRandomSsrc);
+}
+
 }  // namespace
