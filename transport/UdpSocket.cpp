@@ -106,7 +106,8 @@ void UdpSocket::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
     *buf = uv_buf_init(reinterpret_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
     return;
   }
-  *buf = uv_buf_init(reinterpret_cast<char*>(h->buffer.data()), kReceiveBufferSize);
+  if (!h->buffer) h->buffer.reset(new uint8_t[kReceiveBufferSize]);
+  *buf = uv_buf_init(reinterpret_cast<char*>(h->buffer.get()), kReceiveBufferSize);
 }
 
 void UdpSocket::onReceive(uv_udp_t* udp, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,

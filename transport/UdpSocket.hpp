@@ -68,7 +68,9 @@ class UdpSocket {
     uv_udp_t udp;
     UdpSocket* owner = nullptr;
     UdpReceiveArena* arena = nullptr;
-    std::array<uint8_t, kReceiveBufferSize> buffer;
+    // Allocated at the first read without an arena: a worker's thousands of sockets share
+    // the arena and need none.
+    std::unique_ptr<uint8_t[]> buffer;
   };
 
   UdpSocket(Handle* handle, SocketAddress local, OnDatagram onDatagram);
