@@ -4,7 +4,9 @@
 #include <string_view>
 
 #include "bench/ChannelBench.hpp"
+#include "bench/LoadGenerator.hpp"
 #include "bench/ReferenceRelay.hpp"
+#include "bench/SfuFanout.hpp"
 
 namespace switchyard::bench {
 
@@ -23,6 +25,10 @@ constexpr Subcommand kSubcommands[] = {
     {"channel", "control-channel round trips: worker vs an echo process", &runChannelBench, false},
     {"relay", "reference fan-out relay (recvmmsg/sendmmsg, optional SRTP-like crypto)",
      &runReferenceRelay, false},
+    {"load", "load generator: one RTP/SRTP/WebRTC stream out, N receivers, JSON report",
+     &runLoadGenerator, false},
+    {"sfu", "a worker set up for a plain-transport fan-out (1 publisher -> N viewers)",
+     &runSfuFanout, false},
     {"echo-child", "", &runEchoChild, true},
 };
 

@@ -22,6 +22,8 @@ BUILD_PACKAGES=(
 # driven by puppeteer-core from npm, and aiortc.
 TEST_PACKAGES=(
   chromium python3-aiortc python3-av python3-numpy nodejs
+  # The fan-out benchmark's plot (bench/fanout.py; its smoke run is in the suite).
+  gnuplot-nox
 )
 # Debian's nodejs lacks npm; a nodejs from elsewhere (nodesource) bundles it and conflicts
 # with Debian's npm package, so ask for npm only when no npm is on the PATH.

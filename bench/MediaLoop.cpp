@@ -1,0 +1,154 @@
+#include "bench/MediaLoop.hpp"
+
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace switchyard::bench {
+
+namespace {
+
+constexpr uint64_t kSenderTag = UINT64_MAX;
+constexpr int64_t kNsPerSecond = 1'000'000'000;
+constexpr unsigned long kIntervalTimerSlackNs = 1;
+
+double seconds(const timeval& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int64_t monotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * kNsPerSecond + ts.tv_nsec;
+}
+
+MediaLoop::MediaLoop(int cpu, Wait wait, int64_t intervalNs)
+    : cpu_(cpu),
+      wait_(wait),
+      intervalNs_(intervalNs),
+      epoll_(epoll_create1(EPOLL_CLOEXEC)),
+      buffers_(kReceiveBatch) {
+  for (size_t i = 0; i < kReceiveBatch; ++i) {
+    iov_[i] = {buffers_[i].data(), buffers_[i].size()};
+    messages_[i].msg_hdr = {};
+    messages_[i].msg_hdr.msg_iov = &iov_[i];
+    messages_[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+bool MediaLoop::addReceiver(LoadReceiver* receiver, std::string* error) {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = receivers_.size();
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, receiver->fd(), &event) != 0) {
+    *error = std::string("epoll_ctl: ") + std::strerror(errno);
+    return false;
+  }
+  receivers_.push_back(receiver);
+  return true;
+}
+
+bool MediaLoop::setSender(LoadSender* sender, std::string* error) {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = kSenderTag;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, sender->fd(), &event) != 0) {
+    *error = std::string("epoll_ctl: ") + std::strerror(errno);
+    return false;
+  }
+  sender_ = sender;
+  return true;
+}
+
+void MediaLoop::addPeriodic(int64_t intervalNs, std::function<void()> task) {
+  periodic_.push_back({intervalNs, monotonicNs() + intervalNs, std::move(task)});
+}
+
+void MediaLoop::drain(LoadReceiver& receiver) {
+  for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
+    const int n = recvmmsg(receiver.fd(), messages_.data(), kReceiveBatch, MSG_DONTWAIT, nullptr);
+    ++counters_.receiveCalls;
+    if (n <= 0) return;
+    const int64_t now = monotonicNs();  // one reading per batch: all arrived by now
+    for (int k = 0; k < n; ++k) {
+      receiver.onDatagram(
+          std::span<uint8_t>(buffers_[size_t(k)].data(), messages_[size_t(k)].msg_len), now);
+    }
+    if (static_cast<size_t>(n) < kReceiveBatch) return;
+  }
+}
+
+void MediaLoop::run(int64_t sendUntilNs, int64_t stopNs) {
+  if (cpu_ >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu_, &set);
+    sched_setaffinity(0, sizeof set, &set);  // 0: the calling thread
+  }
+  // Timer slack (50 us by default) would stretch every interval sleep.
+  if (wait_ == Wait::kInterval) prctl(PR_SET_TIMERSLACK, kIntervalTimerSlackNs);
+  rusage before{};
+  getrusage(RUSAGE_THREAD, &before);
+  std::array<epoll_event, kMaxEvents> events{};
+  int64_t workNs = 0;
+  for (;;) {
+    int64_t now = monotonicNs();
+    if (now >= stopNs) break;
+    int64_t wakeAt = stopNs;
+    if (sender_ != nullptr && now < sendUntilNs) {
+      if (sender_->nextDueNs() <= now) {
+        sender_->sendDue(now);
+        workNs += monotonicNs() - now;
+      }
+      wakeAt = std::min(wakeAt, std::min(sendUntilNs, sender_->nextDueNs()));
+    }
+    for (auto& p : periodic_) {
+      if (p.nextNs <= now) {
+        p.task();
+        p.nextNs = now + p.intervalNs;
+      }
+      wakeAt = std::min(wakeAt, p.nextNs);
+    }
+    now = monotonicNs();
+    int64_t waitNs = std::max<int64_t>(0, wakeAt - now);
+    if (wait_ == Wait::kPoll) {
+      waitNs = 0;
+    } else if (wait_ == Wait::kInterval) {
+      const int64_t sleepNs = std::min(waitNs, intervalNs_);
+      const timespec pause{static_cast<time_t>(sleepNs / kNsPerSecond),
+                           static_cast<long>(sleepNs % kNsPerSecond)};
+      clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
+      waitNs = 0;
+    }
+    const timespec timeout{static_cast<time_t>(waitNs / kNsPerSecond),
+                           static_cast<long>(waitNs % kNsPerSecond)};
+    const int n = epoll_pwait2(epoll_.get(), events.data(), kMaxEvents, &timeout, nullptr);
+    ++counters_.wakeups;
+    if (n <= 0) continue;
+    const int64_t workStart = monotonicNs();
+    for (int i = 0; i < n; ++i) {
+      const uint64_t tag = events[size_t(i)].data.u64;
+      if (tag == kSenderTag) {
+        sender_->onReadable(workStart);
+      } else {
+        drain(*receivers_[tag]);
+      }
+    }
+    workNs += monotonicNs() - workStart;
+  }
+  counters_.workS = static_cast<double>(workNs) / kNsPerSecond;
+  rusage after{};
+  getrusage(RUSAGE_THREAD, &after);
+  counters_.cpuUserS = seconds(after.ru_utime) - seconds(before.ru_utime);
+  counters_.cpuSystemS = seconds(after.ru_stime) - seconds(before.ru_stime);
+}
+
+}  // namespace switchyard::bench

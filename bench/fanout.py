@@ -1,0 +1,526 @@
+#!/usr/bin/python3
+"""Side-by-side fan-out benchmark: the same load against several forwarders in one run.
+
+One publisher stream of fixed-size RTP packets fans out to N outputs. For each forwarder the
+script ramps the source packet rate until delivery falls below 99.9 %, then measures added
+latency at half of the saturation rate. The forwarder runs pinned to one CPU and the load tool
+(`switchyard-bench load`) to another. Forwarders:
+
+  relay        switchyard-bench relay: recvmmsg + sendmmsg of copies, the floor
+  relay-srtp   the same with AES-128-CTR + HMAC-SHA1-80 per copy (OpenSSL EVP)
+  plain        a Switchyard worker, plain RTP transports (switchyard-bench sfu)
+  srtp         the same with SRTP (AES_CM_128_HMAC_SHA1_80, or --srtp-profile)
+  webrtc       the switchyard server: WHIP publisher, N WHEP viewers (ICE, DTLS, SRTP)
+  peer:NAME    another forwarder, from --peer NAME=COMMAND (see bench/README.md)
+
+Reported per forwarder: egress packets/s at saturation, CPU per 100k output packets, added
+latency p50/p99 at 50 % of saturation, and the ratio to the relay measured in this run
+(SRTP forwarders to relay-srtp). Writes JSON, Markdown and (with gnuplot) a PNG plot to
+--out (default bench/results/). Usage: fanout.py --bin BUILD/bin [options]; --help for all.
+"""
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import platform
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+DELIVERY_TARGET = 0.999  # a step "keeps up" at or above this delivery ratio
+RAMP_FACTOR = 1.3  # each step offers this much more than the last
+STEPS_PAST_SATURATION = 1  # steps run after the first one below target
+MAX_STEPS = 16
+SETTLE_S = 0.3  # after a forwarder starts, before load
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SRTP_KEY = bytes(range(1, 31))  # the load tool's key: AES-CM 16 + 14 bytes, a fixed test key
+GCM_KEY = bytes(range(1, 29))  # 16 + 12 bytes
+
+
+def log(message):
+    print(f"fanout: {message}", file=sys.stderr, flush=True)
+
+
+def free_udp_ports(count, start=30000):
+    """The first of `count` consecutive ports free for UDP on 127.0.0.1 (a best guess: they
+    are released again before use)."""
+    for base in range(start, 60000 - count, max(count, 1) + 7):
+        socks = []
+        try:
+            for i in range(count):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free UDP ports")
+
+
+def free_tcp_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def process_tree(pid):
+    """pid and all its descendants."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError):
+            continue
+    return total / CLK_TCK
+
+
+def pinned(cpu, argv):
+    return ["taskset", "-c", str(cpu)] + argv if cpu is not None else argv
+
+
+class Forwarder:
+    """One forwarder under test. start() returns where the load goes and the load tool's
+    mode-specific arguments; stop() ends it."""
+
+    srtp = False
+
+    def __init__(self, name, args):
+        self.name = name
+        self.args = args
+        self.proc = None
+
+    def pids(self):
+        return process_tree(self.proc.pid) if self.proc and self.proc.poll() is None else []
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def close(self):
+        self.stop()
+
+
+class Relay(Forwarder):
+    def __init__(self, name, args, srtp):
+        super().__init__(name, args)
+        self.srtp = srtp
+
+    def start(self, viewers, recv_port):
+        port = free_udp_ports(1, 20000)
+        argv = [f"{self.args.bin}/switchyard-bench", "relay", "--port", str(port), "--dest-port",
+                str(recv_port), "--outputs", str(viewers), "--idle", "600"]
+        if self.srtp:
+            argv.append("--srtp")
+        self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
+                                     stdout=subprocess.DEVNULL)
+        time.sleep(SETTLE_S)
+        # The relay's copies are SRTP-like but not SRTP: count them, never decrypt.
+        mode = ["--mode", "srtp", "--send-key", SRTP_KEY.hex(), "--no-decrypt"] if self.srtp \
+            else ["--mode", "plain"]
+        return ["--to", f"127.0.0.1:{port}"] + mode
+
+
+class Sfu(Forwarder):
+    """A Switchyard worker with plain transports, set up by `switchyard-bench sfu`."""
+
+    def __init__(self, name, args, srtp, extra=()):
+        super().__init__(name, args)
+        self.srtp = srtp
+        self.extra = list(extra)
+
+    def start(self, viewers, recv_port):
+        argv = [f"{self.args.bin}/switchyard-bench", "sfu", "--viewers", str(viewers),
+                "--recv-port", str(recv_port), "--ports", "40000-49999"] + self.extra
+        if self.args.forwarder_cpu is not None:
+            argv += ["--cpu", str(self.args.forwarder_cpu)]
+        key = GCM_KEY if self.args.srtp_profile == "aead-aes-128-gcm" else SRTP_KEY
+        if self.srtp:
+            argv += ["--srtp", self.args.srtp_profile, "--send-key",
+                     base64.b64encode(key).decode()]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        ready = json.loads(self.proc.stdout.readline() or "{}")
+        if not ready.get("ready"):
+            raise RuntimeError(f"{self.name}: switchyard-bench sfu did not start")
+        self.worker_pid = ready["workerPid"]
+        time.sleep(SETTLE_S)
+        mode = ["--mode", "plain"]
+        if self.srtp:
+            # Each viewer transport encrypts with its own key: the receivers get one each.
+            keys = ",".join(base64.b64decode(k).hex() for k in ready["recvKeys"])
+            mode = ["--mode", "srtp", "--srtp-profile", self.args.srtp_profile, "--send-key",
+                    key.hex(), "--recv-key", keys]
+        return ["--to", f"127.0.0.1:{ready['port']}"] + mode
+
+    def pids(self):
+        return [self.worker_pid] if self.proc and self.proc.poll() is None else []
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.stdin.close()  # ends the run; it prints the worker's counters
+            self.done = self.proc.stdout.readline()
+            self.proc.wait(15)
+        self.proc = None
+
+
+class Server(Forwarder):
+    """The switchyard server; the load tool publishes with WHIP and views with WHEP."""
+
+    srtp = True
+
+    def __init__(self, name, args):
+        super().__init__(name, args)
+        self.http = None
+        self.step = 0
+
+    def start(self, viewers, recv_port):
+        if self.proc is None:
+            self.http = free_tcp_port()
+            argv = [f"{self.args.bin}/switchyard", "--dev", "--http-listen",
+                    f"127.0.0.1:{self.http}", "--rtc-ports", "40000-49999", "--workers", "1"]
+            self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", self.http), 0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            time.sleep(0.5)  # the worker comes up after the HTTP port
+        self.step += 1
+        return ["--mode", "webrtc", "--server", f"http://127.0.0.1:{self.http}", "--stream",
+                f"fanout{self.step}"]
+
+    def stop(self):
+        pass  # one server for all steps; sessions end with each load run
+
+    def close(self):
+        Forwarder.stop(self)
+
+
+class Peer(Forwarder):
+    """Another SFU's forwarder from a command template: {port} is where it listens,
+    {recv_port} the first output port and {viewers} the number of outputs."""
+
+    def __init__(self, name, args, template):
+        super().__init__(name, args)
+        self.template = template
+
+    def start(self, viewers, recv_port):
+        port = free_udp_ports(1, 20000)
+        argv = shlex.split(self.template.format(port=port, recv_port=recv_port, viewers=viewers))
+        self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(max(SETTLE_S, self.args.peer_settle))
+        return ["--to", f"127.0.0.1:{port}", "--mode", "plain"]
+
+
+def run_step(fwd, args, rate, viewers):
+    recv_port = free_udp_ports(viewers)
+    load_args = fwd.start(viewers, recv_port)
+    try:
+        pids = fwd.pids()
+        cpu0 = cpu_seconds(pids)
+        argv = [f"{args.bin}/switchyard-bench", "load", "--rate", str(int(rate)), "--packet-size",
+                str(args.packet_size), "--seconds", str(args.seconds), "--receivers", str(viewers),
+                "--recv-port", str(recv_port)] + load_args
+        if args.load_cpu is not None:
+            argv += ["--cpu", str(args.load_cpu)]
+        t0 = time.time()
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=args.seconds + 60)
+        cpu1 = cpu_seconds(pids)
+        if done.returncode != 0:
+            raise RuntimeError(f"load failed ({done.returncode}): {done.stderr.strip()[-400:]}")
+        report = json.loads(done.stdout)
+    finally:
+        fwd.stop()
+    totals = report["totals"]
+    latency = totals.get("latency_us") or {}
+    received = totals["received"]
+    forwarder_cpu = cpu1 - cpu0
+    # The steady window (the last 75 % of the sending time) is what counts: a forwarder that
+    # falls behind still delivers its backlog during the drain, which hides saturation.
+    steady = totals.get("steady") or {}
+    return {
+        "rate_pps": rate,
+        "offered_out_pps": rate * viewers,
+        "egress_pps": steady.get("egress_pps", totals["received_pps"]),
+        "delivery": steady.get("delivery_ratio", totals["delivery_ratio"]),
+        "delivery_whole_run": totals["delivery_ratio"],
+        "latency_p50_us": latency.get("p50"),
+        "latency_p99_us": latency.get("p99"),
+        "forwarder_cpu_s": round(forwarder_cpu, 3),
+        "forwarder_cpu_ms_per_100k": round(forwarder_cpu * 1000 / (received / 1e5), 2)
+        if received else None,
+        "load_cpu_percent": report.get("cpu", {}).get("percent_of_one_core"),
+        "wall_s": round(time.time() - t0, 2),
+    }
+
+
+def measure(fwd, args):
+    log(f"{fwd.name}: ramping")
+    steps = []
+    rate = args.start_rate
+    below = 0
+    for _ in range(args.max_steps):
+        step = run_step(fwd, args, rate, args.viewers)
+        steps.append(step)
+        log(f"{fwd.name}: {rate:.0f} pps x {args.viewers} -> egress {step['egress_pps']:.0f}/s, "
+            f"delivery {step['delivery']:.4f}, load CPU {step['load_cpu_percent']}%")
+        if step["delivery"] < DELIVERY_TARGET:
+            below += 1
+            if below > STEPS_PAST_SATURATION:
+                break
+        rate *= RAMP_FACTOR
+    kept = [s for s in steps if s["delivery"] >= DELIVERY_TARGET]
+    saturation = max(s["egress_pps"] for s in steps)
+    half = None
+    if kept and not args.no_latency:
+        half_rate = max(1, max(s["rate_pps"] for s in kept) / 2)
+        half = run_step(fwd, args, half_rate, args.viewers)
+        log(f"{fwd.name}: at half load, latency p50 {half['latency_p50_us']} us, "
+            f"p99 {half['latency_p99_us']} us")
+    at_sat = max(steps, key=lambda s: s["egress_pps"])
+    return {
+        "forwarder": fwd.name,
+        "srtp": fwd.srtp,
+        "saturation_egress_pps": saturation,
+        "highest_clean_egress_pps": max((s["egress_pps"] for s in kept), default=0),
+        "cpu_ms_per_100k": at_sat["forwarder_cpu_ms_per_100k"],
+        "load_cpu_percent_at_saturation": at_sat["load_cpu_percent"],
+        "half_load": half,
+        "steps": steps,
+    }
+
+
+def memory_per_viewer(args, small=10, large=1010):
+    """Worker memory per viewer (a plain transport with its socket and one video consumer):
+    the peak RSS of a worker with `large` viewers minus one with `small`, per viewer."""
+    rss = {}
+    for viewers in (small, large):
+        recv_port = free_udp_ports(1, 30000)
+        ran = subprocess.run([f"{args.bin}/switchyard-bench", "sfu", "--viewers", str(viewers),
+                              "--recv-port", str(recv_port), "--ports", "40000-49999",
+                              "--seconds", "0.2"], capture_output=True, text=True, timeout=120)
+        lines = [json.loads(l) for l in ran.stdout.splitlines() if l.startswith("{")]
+        done = [l for l in lines if l.get("done")]
+        if ran.returncode != 0 or not done:
+            log(f"memory: sfu with {viewers} viewers failed: {ran.stderr.strip()[-300:]}")
+            return None
+        rss[viewers] = done[0]["workerMaxRssKb"]
+    per = (rss[large] - rss[small]) / (large - small)
+    log(f"memory: worker RSS {rss[small]} KiB with {small} viewers, {rss[large]} KiB with "
+        f"{large}: {per:.1f} KiB per viewer")
+    return {"small": small, "large": large, "rss_kib": rss, "kib_per_viewer": round(per, 1)}
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "python": platform.python_version()}
+
+
+def markdown(result):
+    lines = [
+        f"# Fan-out, {result['viewers']} outputs, {result['packet_size']}-byte packets",
+        "",
+        f"{result['date']} · {result['machine']['cpu']} · {result['machine']['cores']} cores · "
+        f"Linux {result['machine']['kernel']} · forwarder on CPU {result['forwarder_cpu']}, "
+        f"load on CPU {result['load_cpu']} · {result['seconds']} s per step",
+        "",
+        "| forwarder | egress pkt/s at saturation | ratio to relay | CPU ms per 100k pkts | "
+        "latency p50 / p99 µs at half load | load tool CPU at saturation |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for r in result["forwarders"]:
+        half = r.get("half_load") or {}
+        ratio = r.get("ratio_to_relay")
+        lines.append(
+            f"| {r['forwarder']} | {r['saturation_egress_pps']:,.0f} | "
+            f"{'%.2f' % ratio if ratio is not None else '–'} | {r['cpu_ms_per_100k']} | "
+            f"{half.get('latency_p50_us', '–')} / {half.get('latency_p99_us', '–')} | "
+            f"{r['load_cpu_percent_at_saturation']} % |")
+    memory = result.get("memory")
+    if memory:
+        lines += ["", f"Worker memory per viewer (a plain transport, its socket and one video "
+                  f"consumer): {memory['kib_per_viewer']} KiB (peak RSS {memory['rss_kib']} KiB "
+                  f"with {memory['small']} and {memory['large']} viewers)."]
+    lines += ["", "Ratios: plain forwarders against `relay`, SRTP ones against `relay-srtp`, "
+              "measured in the same run. A load tool near 100 % CPU means the load tool, not the "
+              "forwarder, may have set the limit."]
+    return "\n".join(lines) + "\n"
+
+
+def plot(result, stem):
+    if not shutil.which("gnuplot"):
+        log("gnuplot not found: no plot (apt install gnuplot-nox)")
+        return None
+    data = f"{stem}.dat"
+    with open(data, "w") as f:
+        for r in result["forwarders"]:
+            f.write(f"# {r['forwarder']}\n")
+            for s in r["steps"]:
+                f.write(f"{s['offered_out_pps']} {s['egress_pps']} {s['latency_p99_us'] or 0}\n")
+            f.write("\n\n")
+    png = f"{stem}.png"
+    blocks = ", ".join(
+        f"'{data}' index {i} using 1:2 with linespoints title '{r['forwarder']}'"
+        for i, r in enumerate(result["forwarders"]))
+    lat = ", ".join(
+        f"'{data}' index {i} using 1:3 with linespoints title '{r['forwarder']}'"
+        for i, r in enumerate(result["forwarders"]))
+    script = f"""
+set terminal pngcairo size 1000,900 noenhanced
+set output '{png}'
+set multiplot layout 2,1
+set title 'egress packets/s against offered output packets/s ({result['viewers']} outputs)'
+set xlabel 'offered output packets/s'
+set ylabel 'egress packets/s'
+set key left top
+plot {blocks}
+set title 'added latency p99 (us) against offered output packets/s'
+set ylabel 'latency p99 (us)'
+set logscale y
+plot {lat}
+unset multiplot
+"""
+    ran = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    if ran.returncode != 0:
+        log(f"gnuplot failed: {ran.stderr.strip()}")
+        return None
+    return png
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bin", required=True, help="directory with switchyard-bench, switchyard")
+    p.add_argument("--forwarders", default="relay,relay-srtp,plain,srtp,webrtc")
+    p.add_argument("--viewers", type=int, default=100)
+    p.add_argument("--packet-size", type=int, default=1200)
+    p.add_argument("--seconds", type=float, default=2.0, help="per step")
+    p.add_argument("--start-rate", type=float, default=500, help="source packets/s, first step")
+    p.add_argument("--max-steps", type=int, default=MAX_STEPS)
+    p.add_argument("--srtp-profile", default="aes128-cm-sha1-80",
+                   choices=["aes128-cm-sha1-80", "aead-aes-128-gcm"])
+    p.add_argument("--forwarder-cpu", type=int, default=0)
+    p.add_argument("--load-cpu", type=int, default=1)
+    p.add_argument("--peer", action="append", default=[], metavar="NAME=COMMAND",
+                   help="another forwarder: {port}, {recv_port}, {viewers} are filled in")
+    p.add_argument("--peer-settle", type=float, default=1.0)
+    p.add_argument("--no-latency", action="store_true", help="skip the half-load step")
+    p.add_argument("--no-memory", action="store_true", help="skip the memory per viewer step")
+    p.add_argument("--memory-viewers", type=int, default=1000,
+                   help="viewers added for the memory per viewer step")
+    p.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                 "results"))
+    p.add_argument("--name", default="fanout")
+    args = p.parse_args()
+    if (os.cpu_count() or 1) < 2:
+        args.forwarder_cpu = args.load_cpu = None
+
+    forwarders = []
+    for name in args.forwarders.split(","):
+        if name == "relay":
+            forwarders.append(Relay(name, args, False))
+        elif name == "relay-srtp":
+            forwarders.append(Relay(name, args, True))
+        elif name == "plain":
+            forwarders.append(Sfu(name, args, False))
+        elif name == "srtp":
+            forwarders.append(Sfu(name, args, True))
+        elif name.startswith("plain-nobatch"):
+            forwarders.append(Sfu(name, args, False, ["--batching", "false", "--gso", "false"]))
+        elif name.startswith("plain-nogso"):
+            forwarders.append(Sfu(name, args, False, ["--gso", "false"]))
+        elif name == "webrtc":
+            forwarders.append(Server(name, args))
+        elif name:
+            sys.exit(f"fanout: unknown forwarder {name}")
+    for spec in args.peer:
+        name, _, command = spec.partition("=")
+        forwarders.append(Peer(f"peer:{name}", args, command))
+
+    result = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(), "viewers": args.viewers, "packet_size": args.packet_size,
+        "seconds": args.seconds, "forwarder_cpu": args.forwarder_cpu, "load_cpu": args.load_cpu,
+        "forwarders": [],
+    }
+    try:
+        for fwd in forwarders:
+            try:
+                result["forwarders"].append(measure(fwd, args))
+            finally:
+                fwd.close()
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError) as e:
+        log(f"failed: {e}")
+        return 1
+    if not args.no_memory:
+        result["memory"] = memory_per_viewer(args, large=10 + args.memory_viewers)
+    by_name = {r["forwarder"]: r for r in result["forwarders"]}
+    for r in result["forwarders"]:
+        reference = by_name.get("relay-srtp" if r["srtp"] else "relay")
+        if reference and reference["saturation_egress_pps"]:
+            r["ratio_to_relay"] = round(r["saturation_egress_pps"] /
+                                        reference["saturation_egress_pps"], 3)
+    os.makedirs(args.out, exist_ok=True)
+    stem = os.path.join(args.out, args.name)
+    with open(f"{stem}.json", "w") as f:
+        json.dump(result, f, indent=2)
+    with open(f"{stem}.md", "w") as f:
+        f.write(markdown(result))
+    png = plot(result, stem)
+    log(f"wrote {stem}.json, {stem}.md" + (f", {png}" if png else ""))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
