@@ -353,8 +353,8 @@ bool parseLoadOptions(int argc, char** argv, LoadOptions& o, bool* help, std::st
         rest.remove_prefix(comma + 1);
       }
       if (o.receiveKeys.size() != 1 && o.receiveKeys.size() != o.receivers) {
-        *error = "--recv-key: give one key, or one per receiver (" + std::to_string(o.receivers) +
-                 ")";
+        *error =
+            "--recv-key: give one key, or one per receiver (" + std::to_string(o.receivers) + ")";
         return false;
       }
     }

@@ -33,7 +33,7 @@ struct Options {
   std::string receiverIp = "127.0.0.1";
   uint16_t receiverPort = 0;  // viewers send to receiverPort .. receiverPort + viewers - 1
   std::optional<control::SrtpCryptoSuite> srtp;
-  std::string sendKeyBase64;  // the load tool's key, for the publisher transport to decrypt
+  std::string sendKeyBase64;     // the load tool's key, for the publisher transport to decrypt
   std::optional<uint32_t> ssrc;  // absent: the producer takes the first stream of its type
   uint8_t payloadType = 96;
   std::string mimeType = "video/VP8";
