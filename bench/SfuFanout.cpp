@@ -42,6 +42,7 @@ struct Options {
   double seconds = 0;  // 0: until stdin closes
   bool batching = true;
   bool gso = true;
+  size_t batchSlots = 0;  // 0: the worker's default
   uint16_t minPort = 40000;
   uint16_t maxPort = 49999;
 };
@@ -51,7 +52,7 @@ void usage(std::FILE* out) {
       "usage: switchyard-bench sfu --viewers N --recv-port P [--recv-ip IP] [--listen-ip IP]\n"
       "         [--srtp aes128-cm-sha1-80|aead-aes-128-gcm --send-key BASE64] [--ssrc N]\n"
       "         [--pt N] [--codec video/VP8|audio/opus] [--cpu K] [--seconds S]\n"
-      "         [--batching true|false] [--gso true|false] [--ports MIN-MAX]\n"
+      "         [--batching true|false] [--gso true|false] [--batch SLOTS] [--ports MIN-MAX]\n"
       "Starts a worker with one publisher plain transport (comedia) and N viewer plain\n"
       "transports sending to IP:P .. IP:P+N-1. Prints a JSON line when ready:\n"
       "  {\"ready\":true,\"port\":PUBLISHER_PORT,\"workerPid\":PID,\"recvKeys\":[BASE64,...]}\n"
@@ -106,6 +107,8 @@ bool parse(int argc, char** argv, Options& o) {
       o.seconds = std::atof(v);
     } else if (a == "--batching") {
       if (!parseBool(v, o.batching)) return false;
+    } else if (a == "--batch") {
+      o.batchSlots = std::strtoul(v, nullptr, 10);
     } else if (a == "--gso") {
       if (!parseBool(v, o.gso)) return false;
     } else if (a == "--ports") {
@@ -183,6 +186,7 @@ int runSfuFanout(int argc, char** argv) {
   wo.logLevel = "warn";
   wo.extraArgs = {std::string("--udp-send-batching=") + (o.batching ? "true" : "false"),
                   std::string("--udp-gso=") + (o.gso ? "true" : "false")};
+  if (o.batchSlots > 0) wo.extraArgs.push_back("--udp-send-batch=" + std::to_string(o.batchSlots));
   auto spawned = control::Worker::spawn(&loop, wo);
   sched_setaffinity(0, sizeof all, &all);
   if (!spawned.ok()) {

@@ -2,6 +2,7 @@
 
 #include <netinet/udp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -9,17 +10,18 @@
 
 namespace switchyard::transport {
 
-UdpSendBatcher::UdpSendBatcher(uv_loop_t* loop, bool useGso)
+UdpSendBatcher::UdpSendBatcher(uv_loop_t* loop, bool useGso, size_t slots)
     : prepare_(new uv_prepare_t),
       check_(new uv_check_t),
       useGso_(useGso),
-      slots_(new uint8_t[kSlots * kSlotSize]) {
-  entries_.reserve(kSlots);
-  pendingSockets_.reserve(kSlots);
-  messages_.reserve(kSlots);
-  iovecs_.reserve(kSlots);
-  controls_.reserve(kSlots);
-  messageSizes_.reserve(kSlots);
+      slotCount_(std::clamp<size_t>(slots, 1, kMaxSlots)),
+      slots_(new uint8_t[slotCount_ * kSlotSize]) {
+  entries_.reserve(slotCount_);
+  pendingSockets_.reserve(slotCount_);
+  messages_.reserve(slotCount_);
+  iovecs_.reserve(slotCount_);
+  controls_.reserve(slotCount_);
+  messageSizes_.reserve(slotCount_);
   // Before the loop blocks (what timers queued must not wait for the next packet) and after
   // each round of I/O callbacks (what a receive batch fanned out).
   uv_prepare_init(loop, prepare_);
@@ -47,7 +49,7 @@ void UdpSendBatcher::onLoopPhase(uv_handle_t* handle) {
 }
 
 std::span<uint8_t> UdpSendBatcher::buffer() {
-  if (entries_.size() == kSlots) {
+  if (entries_.size() == slotCount_) {
     ++counters_.earlyFlushes;
     flush();
   }
@@ -57,7 +59,7 @@ std::span<uint8_t> UdpSendBatcher::buffer() {
 bool UdpSendBatcher::enqueue(UdpSocket& socket, std::span<const uint8_t> datagram,
                              const SocketAddress& to) {
   if (datagram.size() > kSlotSize) return false;
-  if (entries_.size() == kSlots) {
+  if (entries_.size() == slotCount_) {
     ++counters_.earlyFlushes;
     flush();
   }

@@ -87,6 +87,7 @@ std::string usageText() {
   --udp-receive-batching=BOOL  read UDP in batches with recvmmsg (default true)
   --udp-send-batching=BOOL batch UDP sends per loop round with sendmmsg (default true)
   --udp-gso=BOOL           send runs to one destination as UDP GSO messages (default true)
+  --udp-send-batch=N       datagrams held before a send batch goes out early (default 1024)
   --channel-fd=N           control channel on one socketpair end (default 3)
   --channel-fds=R,W        control channel on two pipes: read fd, write fd
   --version, --help
@@ -135,6 +136,11 @@ SettingsResult parseSettings(int argc, char* argv[]) {
       if (!parseBool(value, s.udpReceiveBatching)) return bad("use true or false");
     } else if (name == "udp-send-batching") {
       if (!parseBool(value, s.udpSendBatching)) return bad("use true or false");
+    } else if (name == "udp-send-batch") {
+      if (!parseNumber(value, s.udpSendBatchSlots) || s.udpSendBatchSlots < 1 ||
+          s.udpSendBatchSlots > 4096) {
+        return bad("a number of datagrams from 1 to 4096");
+      }
     } else if (name == "udp-gso") {
       if (!parseBool(value, s.udpGso)) return bad("use true or false");
     } else if (name == "listen-ip") {

@@ -32,6 +32,7 @@ struct Settings {
   bool udpReceiveBatching = true;
   bool udpSendBatching = true;
   bool udpGso = true;
+  uint32_t udpSendBatchSlots = 1024;  // transport::UdpSendBatcher::kDefaultSlots
   int channelReadFd = kDefaultChannelFd;
   int channelWriteFd = kDefaultChannelFd;  // same as read: one socketpair end
 };

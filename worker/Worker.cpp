@@ -95,7 +95,8 @@ int Worker::run() {
     transportContext_.receiveArena = receiveArena_.get();
   }
   if (settings_.udpSendBatching) {
-    sendBatcher_ = std::make_unique<transport::UdpSendBatcher>(loop_, settings_.udpGso);
+    sendBatcher_ = std::make_unique<transport::UdpSendBatcher>(loop_, settings_.udpGso,
+                                                               settings_.udpSendBatchSlots);
     transportContext_.sendBatcher = sendBatcher_.get();
   }
 

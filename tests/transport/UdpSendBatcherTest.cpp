@@ -136,7 +136,7 @@ TEST_P(UdpSendBatcherTest, AFullPoolIsSentEarlyAndNothingIsLost) {
   UdpSendBatcher batcher(&l.loop, GetParam());
   Sink a(&l.loop);
   auto s = sender(&l.loop, &batcher);
-  const size_t total = UdpSendBatcher::kSlots + 10;
+  const size_t total = UdpSendBatcher::kDefaultSlots + 10;
   for (size_t i = 0; i < total; ++i) {
     Bytes d = datagram(static_cast<uint8_t>(i), 20);
     d[0] = static_cast<uint8_t>(i >> 8);
@@ -144,7 +144,7 @@ TEST_P(UdpSendBatcherTest, AFullPoolIsSentEarlyAndNothingIsLost) {
     ASSERT_TRUE(s->send(d, a.address()));
   }
   EXPECT_EQ(batcher.counters().earlyFlushes, 1u);
-  EXPECT_EQ(s->counters().datagramsSent, UdpSendBatcher::kSlots);  // the first pool, at once
+  EXPECT_EQ(s->counters().datagramsSent, UdpSendBatcher::kDefaultSlots);  // the first pool, at once
   l.runUntil([&] { return s->counters().datagramsSent + s->counters().sendFailures == total; });
   EXPECT_EQ(s->counters().datagramsSent + s->counters().sendFailures, total);
   l.runUntil([&] { return a.received.size() == s->counters().datagramsSent; });
