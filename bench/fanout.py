@@ -30,6 +30,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 DELIVERY_TARGET = 0.999  # a step "keeps up" at or above this delivery ratio
@@ -412,8 +413,10 @@ def plot(result, stem):
     if not shutil.which("gnuplot"):
         log("gnuplot not found: no plot (apt install gnuplot-nox)")
         return None
-    data = f"{stem}.dat"
-    with open(data, "w") as f:
+    # The plot's data lives only as long as gnuplot needs it: the JSON has every step.
+    data_file = tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False)
+    data = data_file.name
+    with data_file as f:
         for r in result["forwarders"]:
             f.write(f"# {r['forwarder']}\n")
             for s in r["steps"]:
@@ -442,6 +445,7 @@ plot {lat}
 unset multiplot
 """
     ran = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    os.unlink(data)
     if ran.returncode != 0:
         log(f"gnuplot failed: {ran.stderr.strip()}")
         return None
