@@ -289,66 +289,55 @@ void Transport::dumpWebRtc(control::ChannelRequest& request) {
       });
 }
 
+namespace {
+
+// What both transport kinds count alike; WebRTC's counters add STUN drops (a requires-clause
+// tells them apart). queuedFailures: sends the kernel refused after batching.
+template <typename Counters>
+void addCounters(fbs::transport::GetStatsResponseBuilder& sb, const Counters& c,
+                 uint64_t droppedUnknownSsrc, uint64_t queuedFailures) {
+  uint64_t droppedStun = 0;
+  if constexpr (requires { c.droppedStun; }) droppedStun = c.droppedStun;
+  const uint64_t dropped = c.droppedUnknownKind + droppedStun + c.droppedUnknownTuple +
+                           c.droppedNotConnected + c.droppedSrtpAuth + c.droppedSrtpReplay +
+                           c.droppedSrtpOther + c.droppedMalformedRtp + droppedUnknownSsrc;
+  sb.add_bytes_received(c.bytesReceived);
+  sb.add_bytes_sent(c.bytesSent);
+  sb.add_packets_received(c.rtpReceived + c.rtcpReceived);
+  sb.add_packets_sent(c.rtpSent + c.rtcpSent);
+  sb.add_packets_dropped(dropped);
+  sb.add_dropped_unknown_kind(c.droppedUnknownKind);
+  sb.add_dropped_stun(droppedStun);
+  sb.add_dropped_unknown_tuple(c.droppedUnknownTuple);
+  sb.add_dropped_not_connected(c.droppedNotConnected);
+  sb.add_dropped_srtp_auth(c.droppedSrtpAuth);
+  sb.add_dropped_srtp_replay(c.droppedSrtpReplay);
+  sb.add_dropped_srtp_other(c.droppedSrtpOther);
+  sb.add_dropped_malformed_rtp(c.droppedMalformedRtp);
+  sb.add_dropped_unknown_ssrc(droppedUnknownSsrc);
+  sb.add_send_failures(c.sendFailures + queuedFailures);
+  sb.add_rtp_received(c.rtpReceived);
+  sb.add_rtcp_received(c.rtcpReceived);
+  sb.add_rtp_sent(c.rtpSent);
+  sb.add_rtcp_sent(c.rtcpSent);
+}
+
+}  // namespace
+
 void Transport::stats(control::ChannelRequest& request) {
-  if (plain_ != nullptr) {
-    return request.accept(
-        fbs::response::Body::Transport_GetStatsResponse, [&](flatbuffers::FlatBufferBuilder& b) {
-          const auto& c = plain_->counters();
-          const uint64_t dropped = c.droppedUnknownKind + c.droppedUnknownTuple +
-                                   c.droppedNotConnected + c.droppedSrtpAuth + c.droppedSrtpReplay +
-                                   c.droppedSrtpOther + c.droppedMalformedRtp + droppedUnknownSsrc_;
-          fbs::transport::GetStatsResponseBuilder sb(b);
-          sb.add_bytes_received(c.bytesReceived);
-          sb.add_bytes_sent(c.bytesSent);
-          sb.add_packets_received(c.rtpReceived + c.rtcpReceived);
-          sb.add_packets_sent(c.rtpSent + c.rtcpSent);
-          sb.add_packets_dropped(dropped);
-          sb.add_dropped_unknown_kind(c.droppedUnknownKind);
-          sb.add_dropped_unknown_tuple(c.droppedUnknownTuple);
-          sb.add_dropped_not_connected(c.droppedNotConnected);
-          sb.add_dropped_srtp_auth(c.droppedSrtpAuth);
-          sb.add_dropped_srtp_replay(c.droppedSrtpReplay);
-          sb.add_dropped_srtp_other(c.droppedSrtpOther);
-          sb.add_dropped_malformed_rtp(c.droppedMalformedRtp);
-          sb.add_dropped_unknown_ssrc(droppedUnknownSsrc_);
-          sb.add_send_failures(c.sendFailures);
-          sb.add_rtp_received(c.rtpReceived);
-          sb.add_rtcp_received(c.rtcpReceived);
-          sb.add_rtp_sent(c.rtpSent);
-          sb.add_rtcp_sent(c.rtcpSent);
-          return sb.Finish();
-        });
-  }
-  request.accept(
-      fbs::response::Body::Transport_GetStatsResponse, [&](flatbuffers::FlatBufferBuilder& b) {
-        const auto& c = webrtc_->counters();
-        const uint64_t dropped = c.droppedUnknownKind + c.droppedStun + c.droppedUnknownTuple +
-                                 c.droppedNotConnected + c.droppedSrtpAuth + c.droppedSrtpReplay +
-                                 c.droppedSrtpOther + c.droppedMalformedRtp + droppedUnknownSsrc_;
-        fbs::transport::GetStatsResponseBuilder sb(b);
-        sb.add_bytes_received(c.bytesReceived);
-        sb.add_bytes_sent(c.bytesSent);
-        sb.add_packets_received(c.rtpReceived + c.rtcpReceived);
-        sb.add_packets_sent(c.rtpSent + c.rtcpSent);
-        sb.add_packets_dropped(dropped);
-        sb.add_ice_state(toFbs(webrtc_->iceState()));
-        sb.add_dtls_state(toFbs(webrtc_->dtlsState()));
-        sb.add_dropped_unknown_kind(c.droppedUnknownKind);
-        sb.add_dropped_stun(c.droppedStun);
-        sb.add_dropped_unknown_tuple(c.droppedUnknownTuple);
-        sb.add_dropped_not_connected(c.droppedNotConnected);
-        sb.add_dropped_srtp_auth(c.droppedSrtpAuth);
-        sb.add_dropped_srtp_replay(c.droppedSrtpReplay);
-        sb.add_dropped_srtp_other(c.droppedSrtpOther);
-        sb.add_dropped_malformed_rtp(c.droppedMalformedRtp);
-        sb.add_dropped_unknown_ssrc(droppedUnknownSsrc_);
-        sb.add_send_failures(c.sendFailures);
-        sb.add_rtp_received(c.rtpReceived);
-        sb.add_rtcp_received(c.rtcpReceived);
-        sb.add_rtp_sent(c.rtpSent);
-        sb.add_rtcp_sent(c.rtcpSent);
-        return sb.Finish();
-      });
+  request.accept(fbs::response::Body::Transport_GetStatsResponse,
+                 [&](flatbuffers::FlatBufferBuilder& b) {
+                   fbs::transport::GetStatsResponseBuilder sb(b);
+                   const uint64_t queued = media_->queuedSendFailures();
+                   if (plain_ != nullptr) {
+                     addCounters(sb, plain_->counters(), droppedUnknownSsrc_, queued);
+                   } else {
+                     addCounters(sb, webrtc_->counters(), droppedUnknownSsrc_, queued);
+                     sb.add_ice_state(toFbs(webrtc_->iceState()));
+                     sb.add_dtls_state(toFbs(webrtc_->dtlsState()));
+                   }
+                   return sb.Finish();
+                 });
 }
 
 void Transport::connect(control::ChannelRequest& request) {

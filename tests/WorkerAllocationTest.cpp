@@ -23,6 +23,7 @@
 #include "control/orchestrator/PlainTransport.hpp"
 #include "control/orchestrator/Router.hpp"
 #include "support/OrchestratorFixture.hpp"
+#include "support/UdpPeer.hpp"
 #include "transport/SrtpParameters.hpp"
 #include "transport/SrtpSession.hpp"
 
@@ -46,6 +47,7 @@ constexpr size_t kWarmUpPackets = 300;
 constexpr size_t kMeasuredPackets = 3000;
 constexpr size_t kBurst = 30;  // packets sent back to back, so the worker batches
 constexpr size_t kPayloadSize = 1000;
+constexpr int kReceiveBuffer = 8 << 20;
 constexpr uint8_t kPayloadType = 96;
 constexpr uint32_t kSsrc = 0x01020304;
 // What the timers may allocate while the measured packets flow (about a second): the RTCP
@@ -53,48 +55,16 @@ constexpr uint32_t kSsrc = 0x01020304;
 // datagrams are forwarded).
 constexpr unsigned long kAllowedAllocations = 64;
 
-class UdpPeer {
- public:
-  UdpPeer() {
-    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    int size = 8 << 20;
-    setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
-  }
-  ~UdpPeer() { close(fd_); }
-  UdpPeer(const UdpPeer&) = delete;
-  UdpPeer& operator=(const UdpPeer&) = delete;
-  void send(const Bytes& bytes, uint16_t port) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    to.sin_port = htons(port);
-    sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
-  }
-  // RTP datagrams waiting now (RTCP is skipped).
-  size_t drainRtp() {
-    size_t n = 0;
-    uint8_t buf[2048];
-    pollfd p{fd_, POLLIN, 0};
-    while (::poll(&p, 1, 0) == 1) {
-      const ssize_t r = recv(fd_, buf, sizeof buf, 0);
-      if (r >= 2 && (buf[1] < 192 || buf[1] > 223)) ++n;
-    }
-    return n;
-  }
-  uint16_t port() const {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    return ntohs(a.sin_port);
-  }
+using switchyard::test::UdpPeer;
 
- private:
-  int fd_ = -1;
-};
+// RTP datagrams waiting now at a viewer (RTCP, RFC 5761 types 192-223, is skipped).
+size_t drainRtp(UdpPeer& peer) {
+  size_t n = 0;
+  while (auto d = peer.poll()) {
+    if (d->size() >= 2 && ((*d)[1] < 192 || (*d)[1] > 223)) ++n;
+  }
+  return n;
+}
 
 Bytes rtp(uint16_t seq, bool keyframe) {
   Bytes p(12 + kPayloadSize, 0);
@@ -108,9 +78,9 @@ Bytes rtp(uint16_t seq, bool keyframe) {
     p[8 + static_cast<size_t>(i)] = static_cast<uint8_t>(kSsrc >> (24 - 8 * i));
   }
   // VP8 (RFC 7741): descriptor starting partition 0, then a keyframe or interframe header.
-  const Bytes head = keyframe ? Bytes{0x10, 0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0x80, 0x02,
-                                      0xE0, 0x01}
-                              : Bytes{0x10, 0x01, 0x00, 0x00};
+  const Bytes head = keyframe
+                         ? Bytes{0x10, 0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0x80, 0x02, 0xE0, 0x01}
+                         : Bytes{0x10, 0x01, 0x00, 0x00};
   std::copy(head.begin(), head.end(), p.begin() + 12);
   return p;
 }
@@ -217,7 +187,7 @@ TEST_P(WorkerAllocation, ForwardingAllocatesNothingPerPacket) {
 
   std::vector<std::unique_ptr<UdpPeer>> viewers;
   for (size_t i = 0; i < kViewers; ++i) {
-    viewers.push_back(std::make_unique<UdpPeer>());
+    viewers.push_back(std::make_unique<UdpPeer>(0, kReceiveBuffer));
     auto v = create(false);
     ASSERT_TRUE(v);
     std::optional<control::SrtpKeyInfo> key;
@@ -251,7 +221,7 @@ TEST_P(WorkerAllocation, ForwardingAllocatesNothingPerPacket) {
         sender.send(packet, port);
       }
       for (size_t i = 0; i < kViewers; ++i)
-        received[i] += viewers[i]->drainRtp();
+        received[i] += drainRtp(*viewers[i]);
       // Pace the bursts a little so that no socket buffer overflows.
       std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
@@ -259,7 +229,7 @@ TEST_P(WorkerAllocation, ForwardingAllocatesNothingPerPacket) {
     while (std::chrono::steady_clock::now() < deadline) {
       bool all = true;
       for (size_t i = 0; i < kViewers; ++i) {
-        received[i] += viewers[i]->drainRtp();
+        received[i] += drainRtp(*viewers[i]);
         all = all && received[i] >= target;
       }
       if (all) break;
@@ -288,14 +258,15 @@ TEST_P(WorkerAllocation, ForwardingAllocatesNothingPerPacket) {
       << " datagrams were forwarded";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Suites, WorkerAllocation,
-    ::testing::Values(std::nullopt, control::SrtpCryptoSuite::kAesCm128HmacSha1_80,
-                      control::SrtpCryptoSuite::kAeadAes128Gcm),
-    [](const auto& info) -> std::string {
-      if (!info.param) return "Plain";
-      return *info.param == control::SrtpCryptoSuite::kAeadAes128Gcm ? "AeadAes128Gcm"
-                                                                     : "AesCm128HmacSha1_80";
-    });
+INSTANTIATE_TEST_SUITE_P(Suites, WorkerAllocation,
+                         ::testing::Values(std::nullopt,
+                                           control::SrtpCryptoSuite::kAesCm128HmacSha1_80,
+                                           control::SrtpCryptoSuite::kAeadAes128Gcm),
+                         [](const auto& info) -> std::string {
+                           if (!info.param) return "Plain";
+                           return *info.param == control::SrtpCryptoSuite::kAeadAes128Gcm
+                                      ? "AeadAes128Gcm"
+                                      : "AesCm128HmacSha1_80";
+                         });
 
 }  // namespace

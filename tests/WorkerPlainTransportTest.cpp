@@ -18,6 +18,7 @@
 #include "control/orchestrator/PlainTransport.hpp"
 #include "control/orchestrator/Router.hpp"
 #include "support/OrchestratorFixture.hpp"
+#include "support/UdpPeer.hpp"
 #include "transport/SrtpParameters.hpp"
 #include "transport/SrtpSession.hpp"
 
@@ -43,54 +44,7 @@ constexpr uint8_t kRtcpTypeFirst = 192;
 constexpr uint8_t kRtcpTypeLast = 223;
 constexpr uint64_t kForwardTimeoutMs = 3000;
 
-// A loopback UDP socket standing for a publisher or a viewer.
-class UdpPeer {
- public:
-  explicit UdpPeer(uint16_t port = 0) {
-    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    bound_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~UdpPeer() {
-    if (fd_ >= 0) close(fd_);
-  }
-  UdpPeer(const UdpPeer&) = delete;
-  UdpPeer& operator=(const UdpPeer&) = delete;
-
-  bool bound() const { return bound_; }
-  void send(std::span<const uint8_t> bytes, uint16_t port) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    to.sin_port = htons(port);
-    ASSERT_EQ(
-        sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
-        static_cast<ssize_t>(bytes.size()));
-  }
-  // A datagram if one is waiting (no wait).
-  std::optional<Bytes> poll() {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 0) != 1) return std::nullopt;
-    Bytes buf(2048);
-    ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
-    if (n <= 0) return std::nullopt;
-    buf.resize(static_cast<size_t>(n));
-    return buf;
-  }
-  uint16_t port() const {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    return ntohs(a.sin_port);
-  }
-
- private:
-  int fd_ = -1;
-  bool bound_ = false;
-};
+using switchyard::test::UdpPeer;
 
 bool isRtcp(const Bytes& d) {
   return d.size() >= 2 && d[1] >= kRtcpTypeFirst && d[1] <= kRtcpTypeLast;

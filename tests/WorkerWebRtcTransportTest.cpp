@@ -12,6 +12,7 @@
 #include "control/orchestrator/Router.hpp"
 #include "control/orchestrator/WebRtcTransport.hpp"
 #include "support/OrchestratorFixture.hpp"
+#include "support/UdpPeer.hpp"
 #include "transport/StunMessage.hpp"
 
 namespace {
@@ -20,42 +21,7 @@ using namespace switchyard;
 using switchyard::test::OrchestratorFixture;
 using switchyard::test::runUntil;
 
-class UdpPeer {
- public:
-  UdpPeer() {
-    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    timeval tv{0, 300'000};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~UdpPeer() { close(fd_); }
-  void send(std::span<const uint8_t> bytes, uint16_t port) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    to.sin_port = htons(port);
-    sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
-  }
-  std::optional<std::vector<uint8_t>> receive() {
-    std::vector<uint8_t> buf(2048);
-    ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
-    if (n <= 0) return std::nullopt;
-    buf.resize(static_cast<size_t>(n));
-    return buf;
-  }
-  uint16_t port() const {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    return ntohs(a.sin_port);
-  }
-
- private:
-  int fd_;
-};
+using switchyard::test::UdpPeer;
 
 std::vector<uint8_t> bindingRequest(const std::string& username, const std::string& password,
                                     bool useCandidate) {

@@ -36,6 +36,25 @@ class MediaTransport {
   virtual bool sendRtp(const rtp::RtpPacket& packet) = 0;
   // buffer holds `length` bytes of RTCP compound and room for the SRTCP trailer.
   virtual bool sendRtcp(std::span<uint8_t> buffer, size_t length) = 0;
+  // Datagrams sendRtp/sendRtcp queued that the kernel refused later (send batching).
+  virtual uint64_t queuedSendFailures() const = 0;
 };
+
+// Counts an SRTP/SRTCP failure by cause in a kind's counters (fields droppedSrtpAuth,
+// droppedSrtpReplay, droppedSrtpOther).
+template <typename Counters>
+void countSrtpDrop(Counters& counters, SrtpError error) {
+  switch (error) {
+    case SrtpError::kAuthFailed:
+      ++counters.droppedSrtpAuth;
+      return;
+    case SrtpError::kReplay:
+      ++counters.droppedSrtpReplay;
+      return;
+    default:
+      ++counters.droppedSrtpOther;
+      return;
+  }
+}
 
 }  // namespace switchyard::transport

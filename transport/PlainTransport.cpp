@@ -136,7 +136,7 @@ void PlainTransport::onDatagram(std::span<uint8_t> datagram, const SocketAddress
   size_t length = datagram.size();
   if (srtpIn_) {
     auto n = rtcp ? srtpIn_->unprotectRtcp(datagram) : srtpIn_->unprotectRtp(datagram);
-    if (!n) return countSrtpDrop(n.error());
+    if (!n) return transport::countSrtpDrop(counters_, n.error());
     length = *n;
   }
   rtp::RtpPacket packet;
@@ -158,18 +158,9 @@ void PlainTransport::onDatagram(std::span<uint8_t> datagram, const SocketAddress
   listener_.onRtp(packet);
 }
 
-void PlainTransport::countSrtpDrop(SrtpError error) {
-  switch (error) {
-    case SrtpError::kAuthFailed:
-      ++counters_.droppedSrtpAuth;
-      return;
-    case SrtpError::kReplay:
-      ++counters_.droppedSrtpReplay;
-      return;
-    default:
-      ++counters_.droppedSrtpOther;
-      return;
-  }
+uint64_t PlainTransport::queuedSendFailures() const {
+  return socket_->counters().queuedSendFailures +
+         (rtcpSocket_ ? rtcpSocket_->counters().queuedSendFailures : 0);
 }
 
 bool PlainTransport::sendDatagram(std::span<const uint8_t> datagram, bool rtcp) {

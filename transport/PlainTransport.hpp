@@ -85,6 +85,7 @@ class PlainTransport final : public MediaTransport {
   bool canSend() const override;
   bool sendRtp(const rtp::RtpPacket& packet) override;
   bool sendRtcp(std::span<uint8_t> buffer, size_t length) override;
+  uint64_t queuedSendFailures() const override;
 
   bool connected() const { return connected_; }
   bool comedia() const { return comedia_; }
@@ -102,7 +103,6 @@ class PlainTransport final : public MediaTransport {
  private:
   PlainTransport(Listener& listener, bool comedia);
   void onDatagram(std::span<uint8_t> datagram, const SocketAddress& from, bool rtcpSocket);
-  void countSrtpDrop(SrtpError error);
   bool sendDatagram(std::span<const uint8_t> datagram, bool rtcp);
 
   Listener& listener_;

@@ -160,7 +160,7 @@ void UdpSendBatcher::sendQueue(UdpSocket& socket) {
       // The kernel refused (a full socket buffer, an unreachable destination): drop what is
       // left rather than queue it, media is real time.
       for (; done < messages_.size(); ++done)
-        socket.counters_.sendFailures += messageSizes_[done];
+        socket.counters_.queuedSendFailures += messageSizes_[done];
       break;
     }
     done += sent;
@@ -190,7 +190,7 @@ size_t UdpSendBatcher::sendMessages(UdpSocket& socket, size_t first, size_t coun
       }
     }
     socket.counters_.datagramsSent += sent;
-    socket.counters_.sendFailures += h.msg_iovlen - sent;
+    socket.counters_.queuedSendFailures += h.msg_iovlen - sent;
     counters_.datagrams += sent;
     return 1;
   }

@@ -34,7 +34,10 @@ class UdpSocket {
     uint64_t bytesReceived = 0;
     uint64_t datagramsSent = 0;
     uint64_t bytesSent = 0;
-    uint64_t sendFailures = 0;  // EAGAIN/ENOBUFS/unreachable: dropped
+    uint64_t sendFailures = 0;  // EAGAIN/ENOBUFS/unreachable at send(): dropped
+    // Datagrams send() queued in the batcher that the kernel then refused: dropped. The
+    // owner learns of these only here (its send() had returned true).
+    uint64_t queuedSendFailures = 0;
     uint64_t receiveErrors = 0;
   };
 

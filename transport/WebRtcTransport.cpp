@@ -223,13 +223,13 @@ void WebRtcTransport::onStun(UdpSocket& socket, std::span<uint8_t> datagram,
 void WebRtcTransport::onSrtp(std::span<uint8_t> datagram, bool rtcp) {
   if (rtcp) {
     auto n = srtpIn_->unprotectRtcp(datagram);
-    if (!n) return countSrtpDrop(n.error());
+    if (!n) return transport::countSrtpDrop(counters_, n.error());
     ++counters_.rtcpReceived;
     listener_.onRtcp(datagram.first(*n));
     return;
   }
   auto n = srtpIn_->unprotectRtp(datagram);
-  if (!n) return countSrtpDrop(n.error());
+  if (!n) return transport::countSrtpDrop(counters_, n.error());
   rtp::RtpPacket packet;
   if (rtp::RtpPacket::parseInto(datagram.first(*n), datagram.size(), packet)) {
     ++counters_.droppedMalformedRtp;
@@ -239,18 +239,11 @@ void WebRtcTransport::onSrtp(std::span<uint8_t> datagram, bool rtcp) {
   listener_.onRtp(packet);
 }
 
-void WebRtcTransport::countSrtpDrop(SrtpError error) {
-  switch (error) {
-    case SrtpError::kAuthFailed:
-      ++counters_.droppedSrtpAuth;
-      return;
-    case SrtpError::kReplay:
-      ++counters_.droppedSrtpReplay;
-      return;
-    default:
-      ++counters_.droppedSrtpOther;
-      return;
-  }
+uint64_t WebRtcTransport::queuedSendFailures() const {
+  uint64_t n = 0;
+  for (const auto& socket : sockets_)
+    n += socket->counters().queuedSendFailures;
+  return n;
 }
 
 void WebRtcTransport::onConsentTimer() {

@@ -111,6 +111,7 @@ class WebRtcTransport final : public MediaTransport {
   bool canSend() const override { return srtpOut_ != nullptr; }
   bool sendRtp(const rtp::RtpPacket& packet) override;
   bool sendRtcp(std::span<uint8_t> buffer, size_t length) override;
+  uint64_t queuedSendFailures() const override;
 
   bool srtpReady() const { return srtpOut_ != nullptr; }
   const Counters& counters() const { return counters_; }
@@ -124,7 +125,6 @@ class WebRtcTransport final : public MediaTransport {
   void onStun(UdpSocket& socket, std::span<uint8_t> datagram, const SocketAddress& from);
   void onSrtp(std::span<uint8_t> datagram, bool rtcp);
   void onConsentTimer();
-  void countSrtpDrop(SrtpError error);
   bool sendDatagram(std::span<const uint8_t> datagram);
 
   uv_loop_t* loop_;

@@ -97,7 +97,7 @@ TEST_P(UdpSendBatcherTest, QueuedDatagramsArriveInOrderAtTheirDestinations) {
   EXPECT_EQ(b.received, toB);
   EXPECT_EQ(s1->counters().datagramsSent, toA.size());
   EXPECT_EQ(s2->counters().datagramsSent, toB.size());
-  EXPECT_EQ(s1->counters().sendFailures, 0u);
+  EXPECT_EQ(s1->counters().queuedSendFailures, 0u);
   const auto& c = batcher.counters();
   EXPECT_EQ(c.datagrams, toA.size() + toB.size());
   // One sendmmsg per socket in the round.
@@ -145,8 +145,9 @@ TEST_P(UdpSendBatcherTest, AFullPoolIsSentEarlyAndNothingIsLost) {
   }
   EXPECT_EQ(batcher.counters().earlyFlushes, 1u);
   EXPECT_EQ(s->counters().datagramsSent, UdpSendBatcher::kDefaultSlots);  // the first pool, at once
-  l.runUntil([&] { return s->counters().datagramsSent + s->counters().sendFailures == total; });
-  EXPECT_EQ(s->counters().datagramsSent + s->counters().sendFailures, total);
+  l.runUntil(
+      [&] { return s->counters().datagramsSent + s->counters().queuedSendFailures == total; });
+  EXPECT_EQ(s->counters().datagramsSent + s->counters().queuedSendFailures, total);
   l.runUntil([&] { return a.received.size() == s->counters().datagramsSent; });
   // Small datagrams fit the receive buffer: all arrived, in order.
   ASSERT_EQ(a.received.size(), total);
