@@ -326,6 +326,15 @@ def measure(fwd, args):
         half = run_step(fwd, args, half_rate, args.viewers, ["--wait", args.latency_wait])
         log(f"{fwd.name}: at half load, latency p50 {half['latency_p50_us']} us, "
             f"p99 {half['latency_p99_us']} us")
+    # Latency also at one load for every forwarder: at half of each one's saturation a faster
+    # forwarder is measured at a higher rate, where the load tool and the kernel's loopback
+    # path add delay of their own.
+    common = None
+    if args.latency_load and not args.no_latency:
+        common = run_step(fwd, args, max(1, args.latency_load / args.viewers), args.viewers,
+                          ["--wait", args.latency_wait])
+        log(f"{fwd.name}: at {args.latency_load:.0f} pkt/s out, latency p50 "
+            f"{common['latency_p50_us']} us, p99 {common['latency_p99_us']} us")
     at_sat = max(kept or steps, key=lambda s: s["egress_pps"])
     return {
         "forwarder": fwd.name,
@@ -335,6 +344,7 @@ def measure(fwd, args):
         "cpu_ms_per_100k": at_sat["forwarder_cpu_ms_per_100k"],
         "load_cpu_percent_at_saturation": at_sat["load_cpu_percent"],
         "half_load": half,
+        "common_load": common,
         "steps": steps,
     }
 
@@ -383,17 +393,20 @@ def markdown(result):
         f"load on CPU {result['load_cpu']} · {result['seconds']} s per step",
         "",
         "| forwarder | egress pkt/s at saturation | ratio to relay | peak egress pkt/s | "
-        "CPU ms per 100k pkts | latency p50 / p99 µs at half load | load tool CPU |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "CPU ms per 100k pkts | latency p50 / p99 µs at half load | "
+        f"latency p50 / p99 µs at {result['latency_load']:,.0f} pkt/s | load tool CPU |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in result["forwarders"]:
         half = r.get("half_load") or {}
+        common = r.get("common_load") or {}
         ratio = r.get("ratio_to_relay")
         lines.append(
             f"| {r['forwarder']} | {r['saturation_egress_pps']:,.0f} | "
             f"{'%.2f' % ratio if ratio is not None else '–'} | {r['peak_egress_pps']:,.0f} | "
             f"{r['cpu_ms_per_100k']} | "
             f"{half.get('latency_p50_us', '–')} / {half.get('latency_p99_us', '–')} | "
+            f"{common.get('latency_p50_us', '–')} / {common.get('latency_p99_us', '–')} | "
             f"{r['load_cpu_percent_at_saturation']} % |")
     memory = result.get("memory")
     if memory:
@@ -470,6 +483,8 @@ def main():
                    help="another forwarder: {port}, {recv_port}, {viewers} are filled in")
     p.add_argument("--peer-settle", type=float, default=1.0)
     p.add_argument("--no-latency", action="store_true", help="skip the half-load step")
+    p.add_argument("--latency-load", type=float, default=100000,
+                   help="egress pkt/s of the latency step every forwarder shares (0: none)")
     p.add_argument("--latency-wait", default="busy", choices=["busy", "interval", "epoll"],
                    help="how the load tool's receivers wait in the half-load step")
     p.add_argument("--no-memory", action="store_true", help="skip the memory per viewer step")
@@ -512,6 +527,7 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "viewers": args.viewers, "packet_size": args.packet_size,
         "seconds": args.seconds, "forwarder_cpu": args.forwarder_cpu, "load_cpu": args.load_cpu,
+        "latency_load": args.latency_load,
         "forwarders": [],
     }
     try:
