@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/LoopRunner.hpp"
 #include "transport/UdpSendBatcher.hpp"
 #include "transport/UdpSocket.hpp"
 
@@ -22,19 +23,14 @@ using Bytes = std::vector<uint8_t>;
 constexpr uint16_t kMinPort = 42000;
 constexpr uint16_t kMaxPort = 42999;
 
+// A loop for one test; runUntil and the final drain are the shared test helpers.
 struct Loop {
   uv_loop_t loop;
   Loop() { uv_loop_init(&loop); }
-  ~Loop() {
-    uv_run(&loop, UV_RUN_NOWAIT);
-    uv_loop_close(&loop);
-  }
+  ~Loop() { switchyard::test::drainAndClose(&loop); }
   template <typename Done>
   void runUntil(Done done) {
-    for (int i = 0; i < 2000 && !done(); ++i) {
-      uv_run(&loop, UV_RUN_NOWAIT);
-      usleep(500);
-    }
+    switchyard::test::runUntil(&loop, done, 2000);
   }
 };
 
