@@ -933,6 +933,186 @@ TEST_F(WhipWhepServer, ForgedAndGarbageDatagramsAreCountedByCauseAndChangeNothin
 
 // --- access tokens -------------------------------------------------------------------------
 
+// --- RTP ingest (POST /api/ingest/{stream}) ----------------------------------------------------
+
+const std::string kJson = "application/json";
+
+HttpResult postIngest(uint16_t port, const std::string& stream, const std::string& body,
+                      const std::string& token = "") {
+  auto headers = bearer(token);
+  headers.emplace_back("Content-Type", kJson);
+  return request(port, "POST", "/api/ingest/" + stream, body, headers);
+}
+
+// A 201 to an ingest POST: JSON naming every track's ports, and a Location under the stream.
+nlohmann::json createIngest(uint16_t port, const std::string& stream, const std::string& body,
+                            const std::string& token = "") {
+  auto r = postIngest(port, stream, body, token);
+  EXPECT_EQ(r.status, 201) << describe(r);
+  if (r.status != 201) return nullptr;
+  EXPECT_EQ(r.header("content-type").value_or(""), kJson);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.body;
+  const std::string location = r.header("location").value_or("");
+  EXPECT_EQ(location.rfind("/api/ingest/" + stream + "/", 0), 0u) << location;
+  EXPECT_EQ(j.value("location", ""), location);
+  EXPECT_EQ(j.value("stream", ""), stream);
+  return j;
+}
+
+// An RTP packet (RFC 3550 section 5.1) with a small VP8 payload (RFC 7741 section 4.2).
+Bytes rtpPacket(uint8_t payloadType, uint16_t sequence, uint32_t ssrc) {
+  Bytes b = {0x80,
+             payloadType,
+             static_cast<uint8_t>(sequence >> 8),
+             static_cast<uint8_t>(sequence),
+             0,
+             0,
+             0,
+             static_cast<uint8_t>(sequence),
+             static_cast<uint8_t>(ssrc >> 24),
+             static_cast<uint8_t>(ssrc >> 16),
+             static_cast<uint8_t>(ssrc >> 8),
+             static_cast<uint8_t>(ssrc)};
+  Bytes payload = patterned(200, 0x10, static_cast<uint8_t>(sequence));  // S=1, partition 0
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+struct BadIngest {
+  const char* name;
+  std::string body;
+  std::string reason;
+};
+
+TEST_F(WhipWhepServer, IngestRefusalsSayWhyAndLeaveNothingBehind) {
+  const BadIngest bad[] = {
+      {"not JSON", "{\"video\":", "the body must be a JSON object"},
+      {"an array", "[]", "the body must be a JSON object"},
+      {"no track", "{}", "name a 'video' or an 'audio' stream, or both"},
+      {"unknown field", R"({"video":{},"bogus":1})", "unknown field 'bogus'"},
+      {"unknown track field", R"({"video":{"bitrate":1}})", "video: unknown field 'bitrate'"},
+      {"codec not routed", R"({"video":{"codec":"H265"}})",
+       "video: codec 'H265' is not routed; one of VP8, VP9, AV1, H264"},
+      {"audio codec as video", R"({"video":{"codec":"opus"}})", "codec 'opus' is not routed"},
+      {"static payload type", R"({"audio":{"payloadType":0}})",
+       "audio: 'payloadType' must be dynamic, 96-127"},
+      {"payload type too large", R"({"video":{"payloadType":200}})",
+       "'payloadType' must be an integer from 0 to 127"},
+      {"ssrc 0", R"({"video":{"ssrc":0}})", "video: 'ssrc' must not be 0"},
+      {"negative ssrc", R"({"video":{"ssrc":-5}})", "'ssrc' must be an integer"},
+      {"fmtp with spaces", R"({"video":{"codec":"H264","fmtp":"a b"}})", "'fmtp' must be"},
+      {"unknown SRTP suite", R"({"video":{},"srtp":"NULL"})",
+       "'srtp' must be \"AES_CM_128_HMAC_SHA1_80\" or \"AEAD_AES_128_GCM\""},
+      {"key without SRTP", R"({"video":{"srtpKey":"AAAA"}})", "video: 'srtpKey' needs 'srtp'"},
+      {"key of the wrong length", R"({"video":{"srtpKey":"AAAA"},"srtp":"AEAD_AES_128_GCM"})",
+       "video: 'srtpKey' must be base64 of 28 bytes"},
+      {"remote without port", R"({"audio":{"remote":{"ip":"127.0.0.1"}}})",
+       "audio: 'remote' needs a 'port' from 1 to 65535"},
+      {"rtcpMux not a boolean", R"({"video":{},"rtcpMux":"yes"})",
+       "'rtcpMux' must be true or false"},
+  };
+  for (const auto& c : bad)
+    expectRefusal(postIngest(port_, "in1", c.body), 400, c.reason, c.name);
+  // The worker refuses what only it can check; the half-made ingest is taken down again.
+  expectRefusal(postIngest(port_, "in1", R"({"video":{"remote":{"ip":"not.an.ip","port":9}}})"),
+                400, "ip is not an IP address", "remote ip");
+  expectRefusal(
+      request(port_, "POST", "/api/ingest/in1", "{\"video\":{}}", {{"Content-Type", "text/plain"}}),
+      415, "the body must be application/json", "text/plain body");
+  expectRefusal(postIngest(port_, "a*b", "{\"video\":{}}"), 400, "stream names are 1-64",
+                "bad stream name");
+  expectRefusal(request(port_, "POST", "/api/ingest", "{}", {{"Content-Type", kJson}}), 405,
+                "POST goes to /api/ingest/{stream}", "POST without a stream");
+  expectRefusal(request(port_, "DELETE", "/api/ingest/in1"), 405,
+                "DELETE goes to an ingest's Location", "DELETE without an id");
+  expectRefusal(request(port_, "DELETE", "/api/ingest/in1/00000000000000000000000000000000"), 404,
+                "no such ingest", "DELETE of an unknown ingest");
+
+  // One publisher per stream, whichever way it publishes.
+  Session pub = createSession(port_, "/whip/s1", sdpFixture("aiortc-publish-offer.sdp"));
+  expectRefusal(postIngest(port_, "s1", "{\"video\":{}}"), 409,
+                "stream 's1' already has a publisher", "ingest onto a WHIP stream");
+  expectRefusal(request(port_, "DELETE", "/api/ingest/s1/" + pub.id), 404, "no such ingest",
+                "a WHIP session's id under /api/ingest");
+  auto ingest = createIngest(port_, "s2", "{\"audio\":{}}");
+  ASSERT_TRUE(ingest.is_object());
+  expectRefusal(post(port_, "/whip/s2", sdpFixture("aiortc-publish-offer.sdp")), 409,
+                "stream 's2' already has a publisher", "WHIP onto an ingested stream");
+  expectRefusal(postIngest(port_, "s2", "{\"audio\":{}}"), 409,
+                "stream 's2' already has a publisher", "a second ingest");
+  const std::string id = ingest["id"];
+  expectRefusal(request(port_, "DELETE", "/whip/s2/" + id), 404, "no such session",
+                "an ingest's id under /whip");
+
+  auto options = request(port_, "OPTIONS", "/api/ingest/s2");
+  EXPECT_EQ(options.status, 204);
+  EXPECT_EQ(options.header("accept-post").value_or(""), kJson);
+
+  EXPECT_EQ(request(port_, "DELETE", ingest["location"]).status, 200);
+  expectRefusal(request(port_, "DELETE", ingest["location"]), 404, "no such ingest",
+                "DELETE twice");
+  EXPECT_EQ(request(port_, "DELETE", pub.location).status, 200);
+  expectNothingAllocated(port_);
+}
+
+// What a sender (ffmpeg, GStreamer) sees: ports per track, RTCP apart, the first sender's
+// packets counted, a stranger's dropped as such; a WHEP viewer is offered the ingest's codec.
+TEST_F(WhipWhepServer, IngestTakesRtpFromItsFirstSenderAndViewersCanWatch) {
+  auto ingest = createIngest(port_, "cam",
+                             R"({"video":{"codec":"vp8","payloadType":100},)"
+                             R"("audio":{"codec":"opus","payloadType":109},)"
+                             R"("srtp":null})");
+  ASSERT_TRUE(ingest.is_object());
+  for (const char* kind : {"video", "audio"}) {
+    SCOPED_TRACE(kind);
+    const auto& t = ingest[kind];
+    ASSERT_TRUE(t.is_object()) << ingest.dump();
+    EXPECT_EQ(t["ip"], "127.0.0.1");
+    EXPECT_GE(t["port"].get<int>(), kRtcMinPort);
+    EXPECT_LE(t["port"].get<int>(), kRtcMaxPort);
+    EXPECT_NE(t["rtcpPort"], t["port"]) << "RTCP has a port of its own by default";
+    EXPECT_TRUE(t["comedia"].get<bool>());
+    EXPECT_FALSE(t.contains("srtp"));
+  }
+  EXPECT_EQ(ingest["video"]["codec"], "VP8");
+  EXPECT_EQ(ingest["video"]["payloadType"], 100);
+  EXPECT_EQ(ingest["video"]["clockRate"], 90000);
+  EXPECT_EQ(ingest["audio"]["codec"], "opus");
+  EXPECT_EQ(ingest["audio"]["channels"], 2);
+
+  const auto videoPort = static_cast<uint16_t>(ingest["video"]["port"].get<int>());
+  UdpClient sender, stranger;
+  constexpr int kSent = 20, kStrangers = 5;
+  for (int i = 0; i < kSent; ++i)
+    ASSERT_TRUE(sender.send(videoPort, rtpPacket(100, static_cast<uint16_t>(i), 0x1234)));
+  for (int i = 0; i < kStrangers; ++i)
+    ASSERT_TRUE(stranger.send(videoPort, rtpPacket(100, static_cast<uint16_t>(i), 0x9999)));
+  nlohmann::json entry;
+  const bool counted = waitUntil([&] {
+    entry = streamSession(port_, ingest["id"]);
+    if (!entry.is_object() || entry["tracks"].size() != 2) return false;
+    const auto& st = entry["tracks"][0]["stats"];
+    return st["rtpReceived"] == kSent && st["dropped"]["unknownTuple"] == kStrangers;
+  });
+  EXPECT_TRUE(counted) << entry.dump(1);
+  EXPECT_EQ(entry["kind"], "ingest");
+  EXPECT_EQ(entry["tracks"][0]["kind"], "video");
+  EXPECT_EQ(entry["tracks"][0]["port"], videoPort);
+  EXPECT_EQ(entry["tracks"][1]["stats"]["rtpReceived"], 0);
+  EXPECT_EQ(entry["producers"].size(), 2u);
+
+  // A viewer is offered exactly the ingest's codecs.
+  Session viewer = createSession(port_, "/whep/cam", sdpFixture("aiortc-recvonly-offer.sdp"));
+  EXPECT_NE(viewer.answer.find(" VP8/90000"), std::string::npos) << viewer.answer;
+  EXPECT_NE(viewer.answer.find(" opus/48000/2"), std::string::npos) << viewer.answer;
+  EXPECT_EQ(viewer.answer.find("H264"), std::string::npos) << viewer.answer;
+
+  EXPECT_EQ(request(port_, "DELETE", ingest["location"]).status, 200);
+  EXPECT_EQ(request(port_, "DELETE", viewer.location).status, 200);
+  expectNothingAllocated(port_);
+}
+
 class WhipWhepAuth : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -1048,6 +1228,25 @@ TEST_F(WhipWhepAuth, EveryOperationNeedsATokenThatAllowsIt) {
   EXPECT_EQ(request(port_, "DELETE", anyViewer.location, "", bearer(subscribe)).status, 200);
   EXPECT_EQ(request(port_, "DELETE", pub.location, "", bearer(publish)).status, 200);
   EXPECT_EQ(request(port_, "DELETE", cliPub.location, "", bearer(cli)).status, 200);
+  expectNothingAllocated(port_, cliToken({"--stream", "*", "--publish", "--subscribe"}));
+}
+
+// An ingest publishes: it needs a token that may publish its stream, and so does its DELETE.
+TEST_F(WhipWhepAuth, IngestNeedsATokenThatMayPublishTheStream) {
+  const std::string body = "{\"video\":{}}";
+  expectRefusal(postIngest(port_, "cam1", body), 401, "an Authorization: Bearer token is required",
+                "no token");
+  expectRefusal(postIngest(port_, "cam1", body, pyjwt("subscribe")), 401,
+                "the token does not allow publishing stream 'cam1'", "subscribe-only token");
+  expectRefusal(postIngest(port_, "cam2", body, pyjwt("publish")), 401,
+                "the token does not allow publishing stream 'cam2'", "token for another stream");
+  expectRefusal(postIngest(port_, "cam1", "garbage", pyjwt("wrong secret")), 401, "bad signature",
+                "forged token, before the body is read");
+  auto ingest = createIngest(port_, "cam1", body, pyjwt("publish"));
+  ASSERT_TRUE(ingest.is_object());
+  expectRefusal(request(port_, "DELETE", ingest["location"], "", bearer(pyjwt("subscribe"))), 401,
+                "the token does not allow publishing stream 'cam1'", "DELETE, subscribe-only");
+  EXPECT_EQ(request(port_, "DELETE", ingest["location"], "", bearer(pyjwt("publish"))).status, 200);
   expectNothingAllocated(port_, cliToken({"--stream", "*", "--publish", "--subscribe"}));
 }
 

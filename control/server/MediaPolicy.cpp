@@ -200,6 +200,30 @@ RtpParameters producerParameters(const sdp::NegotiatedSection& section) {
   return p;
 }
 
+sdp::NegotiatedSection ingestSection(const IngestTrack& track) {
+  sdp::NegotiatedSection section;
+  section.kind = track.kind == MediaKind::kVideo ? sdp::MediaKind::kVideo : sdp::MediaKind::kAudio;
+  section.media = track.kind == MediaKind::kVideo ? "video" : "audio";
+  section.proto = "RTP/AVP";
+  section.accepted = true;
+  section.offeredDirection = sdp::MediaDirection::kSendOnly;
+  section.direction = sdp::MediaDirection::kRecvOnly;
+  sdp::NegotiatedCodec codec;
+  codec.payloadType = track.payloadType;
+  codec.name = track.codec;
+  codec.clockRate = track.clockRate;
+  codec.channels = track.channels > 1 ? track.channels : 0;
+  codec.fmtp = sdp::FmtpParameters::parse(track.fmtp);
+  codec.offeredFmtp = codec.fmtp;
+  section.codecs.push_back(std::move(codec));
+  if (track.ssrc) {
+    sdp::SsrcDescription ssrc;
+    ssrc.ssrc = *track.ssrc;
+    section.remoteSsrcs.push_back(std::move(ssrc));
+  }
+  return section;
+}
+
 RtpParameters consumerParameters(const sdp::NegotiatedSection& section, uint32_t ssrc,
                                  const std::string& cname) {
   RtpParameters p = baseParameters(section);

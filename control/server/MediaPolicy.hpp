@@ -10,6 +10,7 @@
 #include "control/orchestrator/Types.hpp"
 #include "control/sdp/MediaCapabilities.hpp"
 #include "control/sdp/SdpNegotiation.hpp"
+#include "control/server/IngestRequest.hpp"
 
 namespace switchyard::control {
 
@@ -30,6 +31,10 @@ RtpParameters producerParameters(const sdp::NegotiatedSection& section);
 // The consumer's RTP parameters for an accepted section of a WHEP offer, sending with ssrc.
 RtpParameters consumerParameters(const sdp::NegotiatedSection& section, uint32_t ssrc,
                                  const std::string& cname);
+
+// An ingested RTP stream as if a WHIP offer had described it: its producer's parameters come
+// from producerParameters(), and WHEP viewers are offered its codec.
+sdp::NegotiatedSection ingestSection(const IngestTrack& track);
 
 MediaKind toMediaKind(sdp::MediaKind kind);
 

@@ -1,5 +1,6 @@
 #include "control/server/WhipWhepService.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
@@ -20,6 +21,8 @@ namespace {
 
 constexpr std::string_view kWhipPrefix = "/whip";
 constexpr std::string_view kWhepPrefix = "/whep";
+constexpr std::string_view kIngestPrefix = "/api/ingest";
+constexpr std::string_view kJsonType = "application/json";
 constexpr std::string_view kSdpType = "application/sdp";
 constexpr std::string_view kSdpFragType = "application/trickle-ice-sdpfrag";
 // Stream names become URL path segments and log fields: keep them to a safe alphabet.
@@ -51,6 +54,17 @@ std::string randomToken(size_t bytes) {
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 15]);
   }
+  return out;
+}
+
+// A fresh SRTP master key + salt for a sender that brought none, base64 (RFC 4648 section 4).
+std::string randomSrtpKey(SrtpCryptoSuite suite) {
+  std::vector<unsigned char> raw(srtpMasterLength(suite));
+  RAND_bytes(raw.data(), static_cast<int>(raw.size()));
+  std::string out(4 * ((raw.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), raw.data(),
+                                static_cast<int>(raw.size()));
+  out.resize(static_cast<size_t>(n));
   return out;
 }
 
@@ -103,6 +117,29 @@ void addCors(HttpResponse& r) {
                          "Location, ETag, Link, Accept-Patch, Accept-Post");
 }
 
+nlohmann::json statsJson(const TransportStats& st) {
+  return {{"iceState", st.iceState},
+          {"dtlsState", st.dtlsState},
+          {"bytesReceived", st.bytesReceived},
+          {"bytesSent", st.bytesSent},
+          {"rtpReceived", st.rtpReceived},
+          {"rtpSent", st.rtpSent},
+          {"rtcpReceived", st.rtcpReceived},
+          {"rtcpSent", st.rtcpSent},
+          {"packetsDropped", st.packetsDropped},
+          {"dropped",
+           {{"unknownKind", st.droppedUnknownKind},
+            {"stun", st.droppedStun},
+            {"unknownTuple", st.droppedUnknownTuple},
+            {"notConnected", st.droppedNotConnected},
+            {"srtpAuth", st.droppedSrtpAuth},
+            {"srtpReplay", st.droppedSrtpReplay},
+            {"srtpOther", st.droppedSrtpOther},
+            {"malformedRtp", st.droppedMalformedRtp},
+            {"unknownSsrc", st.droppedUnknownSsrc}}},
+          {"sendFailures", st.sendFailures}};
+}
+
 }  // namespace
 
 struct WhipWhepService::Stream {
@@ -121,7 +158,11 @@ struct WhipWhepService::Session {
   Kind kind = Kind::kWhip;
   std::string stream;
   std::string etag;
-  std::shared_ptr<WebRtcTransport> transport;
+  std::shared_ptr<WebRtcTransport> transport;  // WHIP, WHEP
+  // An ingest: one plain transport per track, and the key each track's sender encrypts with.
+  IngestRequest ingest;
+  std::vector<std::shared_ptr<PlainTransport>> plainTransports;
+  std::vector<SrtpKeyInfo> senderKeys;
   sdp::NegotiatedSession negotiated;
   std::vector<std::pair<MediaKind, std::string>> producers;
   std::vector<std::string> consumers;
@@ -131,6 +172,15 @@ struct WhipWhepService::Session {
   bool ready = false;  // answered with 201
   WorkerChannel::Subscription transportEvents;
   uint64_t disconnectedSinceMs = 0;  // 0: ICE has consent
+
+  std::vector<std::shared_ptr<Transport>> transports() const {
+    std::vector<std::shared_ptr<Transport>> all(plainTransports.begin(), plainTransports.end());
+    if (transport) all.insert(all.begin(), transport);
+    return all;
+  }
+  const char* kindName() const {
+    return kind == Kind::kWhip ? "whip" : kind == Kind::kWhep ? "whep" : "ingest";
+  }
 };
 
 WhipWhepService::WhipWhepService(uv_loop_t* loop, WorkerPool& pool, WhipWhepOptions options)
@@ -172,6 +222,13 @@ void WhipWhepService::registerRoutes(HttpServer& http) {
     http.route("OPTIONS", prefix,
                [this](const HttpRequest& r, Responder res) { options(r, std::move(res)); });
   }
+  const std::string ingest(kIngestPrefix);
+  http.route("POST", ingest,
+             [this](const HttpRequest& r, Responder res) { postIngest(r, std::move(res)); });
+  http.route("DELETE", ingest,
+             [this](const HttpRequest& r, Responder res) { removeIngest(r, std::move(res)); });
+  http.route("OPTIONS", ingest,
+             [this](const HttpRequest& r, Responder res) { options(r, std::move(res)); });
   http.route("GET", "/api/streams",
              [this](const HttpRequest& r, Responder res) { listStreams(r, std::move(res)); });
 }
@@ -215,49 +272,52 @@ void WhipWhepService::listStreams(const HttpRequest& request, Responder responde
     if (!stream->publisherSession.empty()) ids.insert(ids.begin(), stream->publisherSession);
     for (const auto& id : ids) {
       auto it = sessions_.find(id);
-      if (it == sessions_.end() || !it->second->transport) continue;
+      if (it == sessions_.end()) continue;
       auto session = it->second;
+      const auto transports = session->transports();
+      if (transports.empty()) continue;
+      // The session's entry fills as its transports' stats come in: a WHIP/WHEP session has
+      // one ("stats"), an ingest one per track ("tracks").
+      auto entry =
+          std::make_shared<nlohmann::json>(nlohmann::json{{"id", session->id},
+                                                          {"kind", session->kindName()},
+                                                          {"producers", nlohmann::json::array()},
+                                                          {"consumers", session->consumers}});
+      for (const auto& producer : session->producers)
+        (*entry)["producers"].push_back(producer.second);
+      if (session->kind == Kind::kIngest) {
+        (*entry)["tracks"] = nlohmann::json::array();
+        for (size_t i = 0; i < session->plainTransports.size(); ++i) {
+          const auto& info = session->plainTransports[i]->info();
+          nlohmann::json track = {
+              {"kind", session->ingest.tracks[i].kind == MediaKind::kVideo ? "video" : "audio"},
+              {"transport", info.id},
+              {"port", info.tuple.localPort}};
+          if (i < session->producers.size()) track["producer"] = session->producers[i].second;
+          (*entry)["tracks"].push_back(std::move(track));
+        }
+      } else {
+        (*entry)["transport"] = session->transport->id();
+      }
+      auto remaining = std::make_shared<size_t>(transports.size());
       ++g->pending;
       auto weak = std::weak_ptr<WhipWhepService*>(self_);
-      session->transport->getStats(
-          [g, streamIndex, session, finish, weak](Result<TransportStats> r) {
-            nlohmann::json j = {{"id", session->id},
-                                {"kind", session->kind == Kind::kWhip ? "whip" : "whep"},
-                                {"transport", session->transport->id()},
-                                {"producers", nlohmann::json::array()},
-                                {"consumers", session->consumers}};
-            for (const auto& producer : session->producers)
-              j["producers"].push_back(producer.second);
-            if (r) {
-              const auto& st = r.value();
-              j["stats"] = {{"iceState", st.iceState},
-                            {"dtlsState", st.dtlsState},
-                            {"bytesReceived", st.bytesReceived},
-                            {"bytesSent", st.bytesSent},
-                            {"rtpReceived", st.rtpReceived},
-                            {"rtpSent", st.rtpSent},
-                            {"rtcpReceived", st.rtcpReceived},
-                            {"rtcpSent", st.rtcpSent},
-                            {"packetsDropped", st.packetsDropped},
-                            {"dropped",
-                             {{"unknownKind", st.droppedUnknownKind},
-                              {"stun", st.droppedStun},
-                              {"unknownTuple", st.droppedUnknownTuple},
-                              {"notConnected", st.droppedNotConnected},
-                              {"srtpAuth", st.droppedSrtpAuth},
-                              {"srtpReplay", st.droppedSrtpReplay},
-                              {"srtpOther", st.droppedSrtpOther},
-                              {"malformedRtp", st.droppedMalformedRtp},
-                              {"unknownSsrc", st.droppedUnknownSsrc}}},
-                            {"sendFailures", st.sendFailures}};
-            } else {
-              j["error"] = r.error().describe();
-            }
-            g->streams[streamIndex]["sessions"].push_back(std::move(j));
-            --g->pending;
-            auto alive = weak.lock();
-            if (alive && *alive) finish();
-          });
+      for (size_t i = 0; i < transports.size(); ++i) {
+        transports[i]->getStats([g, streamIndex, session, entry, remaining, i, finish,
+                                 weak](Result<TransportStats> r) {
+          nlohmann::json& target = session->kind == Kind::kIngest ? (*entry)["tracks"][i] : *entry;
+          if (r) {
+            target["stats"] = statsJson(r.value());
+          } else {
+            target["error"] = r.error().describe();
+          }
+          if (--*remaining != 0) return;
+          g->streams[streamIndex]["sessions"].push_back(std::move(*entry));
+          --g->pending;
+          auto alive = weak.lock();
+          if (alive && *alive) finish();
+        });
+      }
     }
   }
   finish();
@@ -297,12 +357,14 @@ std::optional<std::string> WhipWhepService::authorize(const HttpRequest& request
   return std::nullopt;
 }
 
-void WhipWhepService::options(const HttpRequest&, Responder responder) {
+void WhipWhepService::options(const HttpRequest& request, Responder responder) {
+  const bool ingest = request.path.starts_with(kIngestPrefix);
   HttpResponse r{204, {}, ""};
-  r.headers.emplace_back("access-control-allow-methods", "POST, PATCH, DELETE, OPTIONS");
+  r.headers.emplace_back("access-control-allow-methods",
+                         ingest ? "POST, DELETE, OPTIONS" : "POST, PATCH, DELETE, OPTIONS");
   r.headers.emplace_back("access-control-allow-headers", "Authorization, Content-Type, If-Match");
   r.headers.emplace_back("access-control-max-age", "86400");
-  r.headers.emplace_back("accept-post", std::string(kSdpType));
+  r.headers.emplace_back("accept-post", std::string(ingest ? kJsonType : kSdpType));
   for (const auto& link : options_.iceServerLinks)
     r.headers.emplace_back("link", link);
   respond(responder, std::move(r));
@@ -600,10 +662,7 @@ void WhipWhepService::finishSession(std::shared_ptr<Session> session, Responder 
     return failSession(session, responder, 500,
                        "cannot build the answer: " + answer.error().toString());
 
-  if (session->kind == Kind::kWhip) {
-    stream.producers = session->producers;
-    stream.publisherSections = session->negotiated.sections;
-  }
+  if (session->kind == Kind::kWhip) publish(*session, stream);
   session->ready = true;
   ++counters_.sessionsCreated;
   const std::string location =
@@ -622,6 +681,185 @@ void WhipWhepService::finishSession(std::shared_ptr<Session> session, Responder 
   respond(responder, std::move(r));
 }
 
+void WhipWhepService::publish(Session& session, Stream& stream) {
+  stream.producers = session.producers;
+  stream.publisherSections = session.negotiated.sections;
+}
+
+void WhipWhepService::postIngest(const HttpRequest& request, Responder responder) {
+  auto parts = segments(request.path, kIngestPrefix);
+  auto reject = [&](int status, const std::string& message) {
+    ++counters_.sessionsRejected;
+    respond(responder, error(status, message));
+  };
+  if (parts.size() != 1) return reject(405, "POST goes to /api/ingest/{stream}");
+  const std::string stream = parts[0];
+  if (!validStreamName(stream)) {
+    return reject(400, "stream names are 1-64 characters of A-Z a-z 0-9 - _ .");
+  }
+  if (auto denied = authorize(request, stream, true)) return reject(401, *denied);
+  if (!contentTypeIs(request, kJsonType)) return reject(415, "the body must be application/json");
+  auto parsed = parseIngestRequest(request.body);
+  if (auto* e = std::get_if<std::string>(&parsed)) return reject(400, *e);
+  auto it = streams_.find(stream);
+  if (it != streams_.end() && !it->second->publisherSession.empty()) {
+    return reject(409, "stream '" + stream + "' already has a publisher");
+  }
+
+  auto session = std::make_shared<Session>();
+  session->id = randomToken(16);
+  session->kind = Kind::kIngest;
+  session->stream = stream;
+  session->ingest = std::move(std::get<IngestRequest>(parsed));
+  for (const auto& track : session->ingest.tracks) {
+    session->negotiated.sections.push_back(ingestSection(track));
+    if (session->ingest.srtp) {
+      session->senderKeys.push_back(
+          {*session->ingest.srtp, track.srtpKey.value_or(randomSrtpKey(*session->ingest.srtp))});
+    }
+  }
+  sessions_[session->id] = session;
+  // Reserved now, as for WHIP: a second publisher gets 409 while this one is set up.
+  auto& slot = streams_[stream];
+  if (!slot) {
+    slot = std::make_unique<Stream>();
+    slot->name = stream;
+  }
+  slot->publisherSession = session->id;
+
+  auto weak = std::weak_ptr<WhipWhepService*>(self_);
+  withRouter(stream, [this, weak, session, responder](std::shared_ptr<Router> router,
+                                                      std::optional<Error> e) {
+    auto alive = weak.lock();
+    if (!alive || !*alive) return;
+    if (e || !router) {
+      return failSession(session, responder, 503,
+                         "no worker for the stream: " + (e ? e->describe() : "unknown"));
+    }
+    continueIngest(session, responder);
+  });
+}
+
+void WhipWhepService::continueIngest(std::shared_ptr<Session> session, Responder responder) {
+  auto streamIt = streams_.find(session->stream);
+  if (streamIt == streams_.end() || !streamIt->second->router || !sessions_.contains(session->id)) {
+    return failSession(session, responder, 410, "the stream ended while the ingest was set up");
+  }
+  const size_t transports = session->plainTransports.size();
+  const size_t producers = session->producers.size();
+  if (producers == session->ingest.tracks.size()) return finishIngest(session, responder);
+  const IngestTrack& track = session->ingest.tracks[producers];
+  auto weak = std::weak_ptr<WhipWhepService*>(self_);
+  auto alive = [weak] {
+    auto a = weak.lock();
+    return a && *a;
+  };
+
+  if (transports == producers) {  // this track's transport: create and connect it
+    PlainTransportOptions o;
+    o.listen = options_.listenIps.empty() ? ListenIp{"127.0.0.1", ""} : options_.listenIps[0];
+    o.rtcpMux = session->ingest.rtcpMux;
+    o.comedia = !track.remote;
+    o.srtp = session->ingest.srtp;
+    streamIt->second->router->createPlainTransport(
+        o, [this, alive, session, responder](Result<std::shared_ptr<PlainTransport>> t) {
+          if (!alive()) return;
+          if (!t) {
+            return failSession(session, responder, 503,
+                               "cannot create a transport: " + t.error().describe());
+          }
+          session->plainTransports.push_back(t.value());
+          const size_t index = session->plainTransports.size() - 1;
+          const auto& remote = session->ingest.tracks[index].remote;
+          PlainConnectOptions c;
+          if (remote) {
+            c.ip = remote->ip;
+            c.port = remote->port;
+            c.rtcpPort = remote->rtcpPort;
+          }
+          if (index < session->senderKeys.size()) c.srtp = session->senderKeys[index];
+          t.value()->connect(c, [this, alive, session, responder](Result<void> r) {
+            if (!alive()) return;
+            if (!r) {
+              return failSession(session, responder, 400,
+                                 "the transport refused its peer: " + r.error().reason);
+            }
+            continueIngest(session, responder);
+          });
+        });
+    return;
+  }
+
+  ProduceOptions po;
+  po.kind = track.kind;
+  po.rtpParameters = producerParameters(session->negotiated.sections[producers]);
+  session->plainTransports.back()->produce(
+      po, [this, alive, session, responder, kind = track.kind](Result<std::string> r) {
+        if (!alive()) return;
+        if (!r) return failSession(session, responder, 400, "cannot ingest: " + r.error().reason);
+        session->producers.emplace_back(kind, r.value());
+        continueIngest(session, responder);
+      });
+}
+
+void WhipWhepService::finishIngest(const std::shared_ptr<Session>& session,
+                                   const Responder& responder) {
+  publish(*session, *streams_.at(session->stream));
+  session->ready = true;
+  ++counters_.sessionsCreated;
+  const std::string location =
+      std::string(kIngestPrefix) + "/" + session->stream + "/" + session->id;
+  nlohmann::json body = {{"id", session->id}, {"stream", session->stream}, {"location", location}};
+  for (size_t i = 0; i < session->ingest.tracks.size(); ++i) {
+    const IngestTrack& track = session->ingest.tracks[i];
+    const auto& info = session->plainTransports[i]->info();
+    nlohmann::json t = {
+        {"ip", info.tuple.localAddress},
+        {"port", info.tuple.localPort},
+        {"rtcpPort", info.rtcpTuple ? info.rtcpTuple->localPort : info.tuple.localPort},
+        {"codec", track.codec},
+        {"payloadType", track.payloadType},
+        {"clockRate", track.clockRate},
+        {"comedia", info.comedia},
+        {"transport", info.id},
+        {"producer", session->producers[i].second}};
+    if (track.kind == MediaKind::kAudio) t["channels"] = track.channels;
+    if (!track.fmtp.empty()) t["fmtp"] = track.fmtp;
+    if (track.ssrc) t["ssrc"] = *track.ssrc;
+    if (i < session->senderKeys.size()) {
+      // The sender encrypts with "key"; what the server sends back (RTCP) uses "serverKey".
+      t["srtp"] = {{"cryptoSuite", srtpSuiteName(session->senderKeys[i].cryptoSuite)},
+                   {"key", session->senderKeys[i].keyBase64},
+                   {"serverKey", info.srtp ? info.srtp->keyBase64 : ""}};
+    }
+    body[track.kind == MediaKind::kVideo ? "video" : "audio"] = std::move(t);
+  }
+  spdlog::info("ingest {} for stream '{}' ({} tracks{})", session->id, session->stream,
+               session->ingest.tracks.size(), session->ingest.srtp ? ", SRTP" : "");
+  HttpResponse r{201, {{"content-type", std::string(kJsonType)}}, body.dump(2) + "\n"};
+  r.headers.emplace_back("location", location);
+  respond(responder, std::move(r));
+}
+
+void WhipWhepService::removeIngest(const HttpRequest& request, Responder responder) {
+  auto parts = segments(request.path, kIngestPrefix);
+  if (parts.size() != 2) {
+    return respond(responder, error(405, "DELETE goes to an ingest's Location"));
+  }
+  auto it = sessions_.find(parts[1]);
+  if (it == sessions_.end() || it->second->stream != parts[0] ||
+      it->second->kind != Kind::kIngest) {
+    return respond(responder, error(404, "no such ingest"));
+  }
+  if (auto denied = authorize(request, parts[0], true)) {
+    return respond(responder, error(401, *denied));
+  }
+  ++counters_.sessionsDeleted;
+  spdlog::info("ingest {} of stream '{}' deleted", parts[1], parts[0]);
+  closeSession(parts[1]);
+  respond(responder, HttpResponse{200, {}, ""});
+}
+
 void WhipWhepService::failSession(std::shared_ptr<Session> session, Responder responder, int status,
                                   const std::string& message) {
   ++counters_.sessionsRejected;
@@ -636,7 +874,8 @@ void WhipWhepService::closeSession(const std::string& id) {
   auto session = it->second;
   sessions_.erase(it);
   session->transportEvents.reset();
-  if (session->transport) session->transport->close();
+  for (const auto& t : session->transports())
+    t->close();
   auto s = streams_.find(session->stream);
   if (s != streams_.end()) {
     Stream& stream = *s->second;
@@ -751,8 +990,13 @@ void WhipWhepService::patch(Kind kind, const HttpRequest& request, Responder res
 void WhipWhepService::onWorkerDied(const Worker& dead) {
   std::vector<std::string> doomed;
   for (const auto& [id, s] : sessions_) {
-    auto w = s->transport ? s->transport->worker() : nullptr;
-    if (!w || w.get() == &dead) doomed.push_back(id);
+    const auto transports = s->transports();
+    if (std::any_of(transports.begin(), transports.end(), [&](const auto& t) {
+          const auto w = t->worker();
+          return !w || w.get() == &dead;
+        })) {
+      doomed.push_back(id);
+    }
   }
   for (const auto& id : doomed) {
     auto it = sessions_.find(id);

@@ -7,9 +7,13 @@
 //   PATCH  /whip|whep/{stream}/{id}  trickle-ice-sdpfrag: candidates (204) or ICE restart (200)
 //   DELETE /whip|whep/{stream}/{id}  ends the session and frees its worker objects
 //   OPTIONS on all of them           CORS preflight, Accept-Post
+//   POST   /api/ingest/{stream}      JSON (IngestRequest.hpp) -> 201 + JSON: a plain RTP
+//                                    transport per track for ffmpeg, GStreamer, ... to send to
+//   DELETE /api/ingest/{stream}/{id} ends the ingest
 //
 // A stream lives on one router of one worker, created with its first session and closed with
-// its last. One publisher per stream at a time; any number of viewers.
+// its last. One publisher per stream at a time (a WHIP session or an RTP ingest); any number
+// of viewers.
 
 #include <uv.h>
 
@@ -19,11 +23,13 @@
 #include <string>
 #include <vector>
 
+#include "control/orchestrator/PlainTransport.hpp"
 #include "control/orchestrator/Router.hpp"
 #include "control/orchestrator/WebRtcTransport.hpp"
 #include "control/orchestrator/WorkerPool.hpp"
 #include "control/sdp/SdpNegotiation.hpp"
 #include "control/server/HttpServer.hpp"
+#include "control/server/IngestRequest.hpp"
 
 namespace switchyard::control {
 
@@ -62,7 +68,7 @@ class WhipWhepService {
   const WhipWhepCounters& counters() const { return counters_; }
 
  private:
-  enum class Kind : uint8_t { kWhip, kWhep };
+  enum class Kind : uint8_t { kWhip, kWhep, kIngest };
   struct Session;
   struct Stream;
   using Responder = std::shared_ptr<HttpResponder>;
@@ -71,6 +77,8 @@ class WhipWhepService {
   void patch(Kind kind, const HttpRequest& request, Responder responder);
   void remove(Kind kind, const HttpRequest& request, Responder responder);
   void options(const HttpRequest& request, Responder responder);
+  void postIngest(const HttpRequest& request, Responder responder);
+  void removeIngest(const HttpRequest& request, Responder responder);
   // GET /api/streams: every stream and session with its transport's stats (JSON).
   void listStreams(const HttpRequest& request, Responder responder);
 
@@ -80,6 +88,12 @@ class WhipWhepService {
   void startSession(Kind kind, std::string stream, sdp::NegotiatedSession negotiated,
                     std::shared_ptr<Router> router, Responder responder);
   void finishSession(std::shared_ptr<Session> session, Responder responder);
+  // Sets up the ingest's tracks one after the other (transport, connect, producer), then
+  // answers with where to send.
+  void continueIngest(std::shared_ptr<Session> session, Responder responder);
+  void finishIngest(const std::shared_ptr<Session>& session, const Responder& responder);
+  // The stream's publisher is set up: viewers may come.
+  void publish(Session& session, Stream& stream);
   void failSession(std::shared_ptr<Session> session, Responder responder, int status,
                    const std::string& message);
   void closeSession(const std::string& id);
