@@ -22,6 +22,8 @@ BUILD_PACKAGES=(
 # driven by puppeteer-core from npm, and aiortc.
 TEST_PACKAGES=(
   chromium python3-aiortc python3-av python3-numpy nodejs
+  # The RTP ingest's sender (tests/interop/ingest_ffmpeg.py).
+  ffmpeg
   # The fan-out benchmark's plot (bench/fanout.py; its smoke run is in the suite).
   gnuplot-nox
 )
@@ -32,7 +34,7 @@ command -v npm >/dev/null || TEST_PACKAGES+=(npm)
 # Only for re-capturing fixtures (tests/fixtures/*/capture/): --with-capture.
 CAPTURE_PACKAGES=(
   tshark gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 ffmpeg python3-jwt
+  gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 python3-jwt
   python3-cryptography
 )
 

@@ -13,8 +13,11 @@ for tool in "$@"; do
     /usr/bin/chromium|chromium) [[ -x /usr/bin/chromium ]] || { echo "skip: no chromium"; exit 77; } ;;
   esac
 done
-if [[ "$*" == *whip_aiortc.py* ]] && ! /usr/bin/python3 -c 'import aiortc' 2>/dev/null; then
+if [[ "$*" == *.py* ]] && ! /usr/bin/python3 -c 'import aiortc' 2>/dev/null; then
   echo "skip: python3-aiortc is not installed"; exit 77
+fi
+if [[ "$*" == *ingest_ffmpeg.py* ]] && ! command -v ffmpeg >/dev/null; then
+  echo "skip: ffmpeg is not installed"; exit 77
 fi
 if [[ "$*" == *.js* ]]; then
   [[ -x /usr/bin/chromium ]] || { echo "skip: no /usr/bin/chromium"; exit 77; }
