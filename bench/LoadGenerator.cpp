@@ -517,6 +517,7 @@ Json LoadRun::report() const {
   j["sent"] = sent;
 
   LatencyHistogram all;
+  LatencyHistogram allKernel;
   uint64_t received = 0, unique = 0, lost = 0, duplicates = 0, reordered = 0, bytes = 0;
   uint64_t decryptFailures = 0, unreadable = 0, rtcp = 0, other = 0;
   int64_t socketDrops = 0;
@@ -536,6 +537,7 @@ Json LoadRun::report() const {
     x["reordered"] = r->video().reordered() + r->audio().reordered();
     x["delivery"] = s.sent == 0 ? 0.0 : static_cast<double>(u) / static_cast<double>(s.sent);
     x["latency_us"] = latencyJson(r->latency());
+    x["latency_kernel_us"] = latencyJson(r->kernelLatency());
     if (c.decryptAttempts > 0) x["decrypted"] = c.decryptAttempts;
     if (c.decryptFailures > 0) x["decrypt_failures"] = c.decryptFailures;
     if (c.unreadable > 0) x["unreadable"] = c.unreadable;
@@ -545,6 +547,7 @@ Json LoadRun::report() const {
     list.push_back(x);
     socketDrops = drops < 0 || socketDrops < 0 ? -1 : socketDrops + drops;
     all.merge(r->latency());
+    allKernel.merge(r->kernelLatency());
     received += c.rtpPackets;
     unique += u;
     lost += r->video().lost() + r->audio().lost();
@@ -575,6 +578,8 @@ Json LoadRun::report() const {
   // (-1: /proc/net/udp did not say).
   t["socket_drops"] = socketDrops;
   t["latency_us"] = latencyJson(all);
+  // Send time to the kernel's receive stamp: the forwarder's delay without the load tool's own.
+  t["latency_kernel_us"] = latencyJson(allKernel);
   // Arrivals while the sender was sending, after the start-up: the forwarder's throughput. Unlike
   // delivery_ratio, a backlog forwarded during the drain does not count.
   Json steady;

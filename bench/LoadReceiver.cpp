@@ -11,13 +11,14 @@ LoadReceiver::LoadReceiver(int fd, uint16_t localPort, std::unique_ptr<transport
       localPort_(localPort),
       srtp_(std::move(srtp)),
       options_(options),
-      latency_(std::make_unique<LatencyHistogram>()) {
+      latency_(std::make_unique<LatencyHistogram>()),
+      kernelLatency_(std::make_unique<LatencyHistogram>()) {
   if (options_.decryptEvery == 0) options_.decryptEvery = 1;
 }
 
 LoadReceiver::~LoadReceiver() = default;
 
-void LoadReceiver::onDatagram(std::span<uint8_t> datagram, int64_t nowNs) {
+void LoadReceiver::onDatagram(std::span<uint8_t> datagram, int64_t nowNs, int64_t kernelNs) {
   ++counters_.datagrams;
   switch (transport::classifyPacket(datagram)) {
     case transport::PacketKind::kRtp:
@@ -67,11 +68,11 @@ void LoadReceiver::onDatagram(std::span<uint8_t> datagram, int64_t nowNs) {
     }
     datagram = datagram.first(*length);
   }
-  readPayload(datagram, video, tracker, nowNs);
+  readPayload(datagram, video, tracker, nowNs, kernelNs);
 }
 
 void LoadReceiver::readPayload(std::span<uint8_t> packet, bool video, SequenceTracker& tracker,
-                               int64_t nowNs) {
+                               int64_t nowNs, int64_t kernelNs) {
   auto offset = LoadPacketLayout::rtpPayloadOffset(packet);
   std::optional<LoadPayloadHeader> header;
   if (offset) header = LoadPacketLayout::readHeader(packet.subspan(*offset), video);
@@ -80,8 +81,12 @@ void LoadReceiver::readPayload(std::span<uint8_t> packet, bool video, SequenceTr
     return;
   }
   if (options_.lossFromCounter) tracker.onCounter32(header->counter);
-  const int64_t latencyNs = nowNs - static_cast<int64_t>(header->sendNs);
-  latency_->record(latencyNs > 0 ? static_cast<uint64_t>(latencyNs / kNsPerUs) : 0);
+  const auto record = [&](LatencyHistogram& h, int64_t atNs) {
+    const int64_t latencyNs = atNs - static_cast<int64_t>(header->sendNs);
+    h.record(latencyNs > 0 ? static_cast<uint64_t>(latencyNs / kNsPerUs) : 0);
+  };
+  record(*latency_, nowNs);
+  if (kernelNs >= 0) record(*kernelLatency_, kernelNs);
 }
 
 }  // namespace switchyard::bench

@@ -67,18 +67,23 @@ class LoadReceiver {
     steadyToNs_ = toNs;
   }
 
-  // One datagram as read from the socket, received at nowNs; SRTP is undone in place.
-  void onDatagram(std::span<uint8_t> datagram, int64_t nowNs);
+  // One datagram as read from the socket at nowNs, which the kernel received at kernelNs
+  // (CLOCK_MONOTONIC; -1: unknown); SRTP is undone in place.
+  void onDatagram(std::span<uint8_t> datagram, int64_t nowNs, int64_t kernelNs = -1);
 
   int fd() const { return fd_; }
   uint16_t localPort() const { return localPort_; }
   const Counters& counters() const { return counters_; }
   const SequenceTracker& video() const { return video_; }
   const SequenceTracker& audio() const { return audio_; }
+  // Send time to reading (what an application sees), and send time to the kernel's receive
+  // stamp (the forwarder's delay without the reader's).
   const LatencyHistogram& latency() const { return *latency_; }
+  const LatencyHistogram& kernelLatency() const { return *kernelLatency_; }
 
  private:
-  void readPayload(std::span<uint8_t> packet, bool video, SequenceTracker& tracker, int64_t nowNs);
+  void readPayload(std::span<uint8_t> packet, bool video, SequenceTracker& tracker, int64_t nowNs,
+                   int64_t kernelNs);
 
   int fd_;
   uint16_t localPort_;
@@ -90,6 +95,7 @@ class LoadReceiver {
   SequenceTracker video_;
   SequenceTracker audio_;
   std::unique_ptr<LatencyHistogram> latency_;  // ~8 KiB: on the heap, once
+  std::unique_ptr<LatencyHistogram> kernelLatency_;
 };
 
 }  // namespace switchyard::bench

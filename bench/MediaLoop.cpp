@@ -30,6 +30,29 @@ int64_t monotonicNs() {
   return static_cast<int64_t>(ts.tv_sec) * kNsPerSecond + ts.tv_nsec;
 }
 
+int64_t realtimeNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * kNsPerSecond + ts.tv_nsec;
+}
+
+namespace {
+
+// The SO_TIMESTAMPNS time (CLOCK_REALTIME) of a received message, or -1.
+int64_t kernelReceiveNs(const msghdr& m) {
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&m), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return static_cast<int64_t>(ts.tv_sec) * kNsPerSecond + ts.tv_nsec;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
 MediaLoop::MediaLoop(int cpu, Wait wait, int64_t intervalNs)
     : cpu_(cpu),
       wait_(wait),
@@ -45,6 +68,11 @@ MediaLoop::MediaLoop(int cpu, Wait wait, int64_t intervalNs)
 }
 
 bool MediaLoop::addReceiver(LoadReceiver* receiver, std::string* error) {
+  const int on = 1;
+  if (setsockopt(receiver->fd(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
+    *error = std::string("SO_TIMESTAMPNS: ") + std::strerror(errno);
+    return false;
+  }
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u64 = receivers_.size();
@@ -74,13 +102,21 @@ void MediaLoop::addPeriodic(int64_t intervalNs, std::function<void()> task) {
 
 void MediaLoop::drain(LoadReceiver& receiver) {
   for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
+    for (size_t k = 0; k < kReceiveBatch; ++k) {  // the kernel shortens msg_controllen
+      messages_[k].msg_hdr.msg_control = control_[k].data();
+      messages_[k].msg_hdr.msg_controllen = control_[k].size();
+    }
     const int n = recvmmsg(receiver.fd(), messages_.data(), kReceiveBatch, MSG_DONTWAIT, nullptr);
     ++counters_.receiveCalls;
     if (n <= 0) return;
     const int64_t now = monotonicNs();  // one reading per batch: all arrived by now
+    // Kernel stamps are CLOCK_REALTIME; payloads carry CLOCK_MONOTONIC.
+    const int64_t realtimeOffset = realtimeNs() - now;
     for (int k = 0; k < n; ++k) {
-      receiver.onDatagram(
-          std::span<uint8_t>(buffers_[size_t(k)].data(), messages_[size_t(k)].msg_len), now);
+      const auto& m = messages_[size_t(k)];
+      const int64_t stamped = kernelReceiveNs(m.msg_hdr);
+      receiver.onDatagram(std::span<uint8_t>(buffers_[size_t(k)].data(), m.msg_len), now,
+                          stamped < 0 ? -1 : stamped - realtimeOffset);
     }
     if (static_cast<size_t>(n) < kReceiveBatch) return;
   }

@@ -5,6 +5,10 @@
 // periodic tasks (ICE consent checks). It runs until a fixed deadline; the sender stops at its own
 // earlier deadline, the rest is the drain. Pinned to one CPU when asked.
 //
+// Each datagram also carries the kernel's receive time (SO_TIMESTAMPNS): on loopback that is
+// taken when the forwarder's send hands the datagram to the loopback device, so it measures the
+// forwarder's delay without this thread's own (how long it took to come around and read).
+//
 // How it waits matters on loopback, where the forwarder's send runs our socket's receive path
 // on the forwarder's CPU, including waking this thread: a thread blocked in epoll costs the
 // forwarder a wake-up (an IPI, and a VM exit on a guest whose idle vCPUs halt) per batch it
@@ -28,6 +32,7 @@
 namespace switchyard::bench {
 
 int64_t monotonicNs();
+int64_t realtimeNs();
 
 class MediaLoop {
  public:
@@ -84,6 +89,8 @@ class MediaLoop {
   std::vector<std::array<uint8_t, kDatagramBufferSize>> buffers_;
   std::array<iovec, kReceiveBatch> iov_{};
   std::array<mmsghdr, kReceiveBatch> messages_{};
+  static constexpr size_t kControlSize = CMSG_SPACE(sizeof(timespec));
+  std::array<std::array<uint8_t, kControlSize>, kReceiveBatch> control_{};
 };
 
 }  // namespace switchyard::bench

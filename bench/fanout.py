@@ -276,6 +276,7 @@ def run_step(fwd, args, rate, viewers, extra=()):
         fwd.stop()
     totals = report["totals"]
     latency = totals.get("latency_us") or {}
+    kernel = totals.get("latency_kernel_us") or {}
     received = totals["received"]
     forwarder_cpu = cpu1 - cpu0
     # The steady window (the last 75 % of the sending time) is what counts: a forwarder that
@@ -287,8 +288,13 @@ def run_step(fwd, args, rate, viewers, extra=()):
         "egress_pps": steady.get("egress_pps", totals["received_pps"]),
         "delivery": steady.get("delivery_ratio", totals["delivery_ratio"]),
         "delivery_whole_run": totals["delivery_ratio"],
-        "latency_p50_us": latency.get("p50"),
-        "latency_p99_us": latency.get("p99"),
+        # Send time to the receiving socket's kernel stamp: what the forwarder adds (on
+        # loopback the stamp is taken inside the forwarder's send), free of the load tool's
+        # delay in reading. The reader's figures include that delay.
+        "latency_p50_us": kernel.get("p50"),
+        "latency_p99_us": kernel.get("p99"),
+        "reader_latency_p50_us": latency.get("p50"),
+        "reader_latency_p99_us": latency.get("p99"),
         "forwarder_cpu_s": round(forwarder_cpu, 3),
         "forwarder_cpu_ms_per_100k": round(forwarder_cpu * 1000 / (received / 1e5), 2)
         if received else None,
@@ -325,7 +331,8 @@ def measure(fwd, args):
         # tool has its own CPU, so spinning costs the forwarder nothing).
         half = run_step(fwd, args, half_rate, args.viewers, ["--wait", args.latency_wait])
         log(f"{fwd.name}: at half load, latency p50 {half['latency_p50_us']} us, "
-            f"p99 {half['latency_p99_us']} us")
+            f"p99 {half['latency_p99_us']} us (at the reader: p50 "
+            f"{half['reader_latency_p50_us']} us, p99 {half['reader_latency_p99_us']} us)")
     # Latency also at one load for every forwarder: at half of each one's saturation a faster
     # forwarder is measured at a higher rate, where the load tool and the kernel's loopback
     # path add delay of their own.
@@ -334,7 +341,8 @@ def measure(fwd, args):
         common = run_step(fwd, args, max(1, args.latency_load / args.viewers), args.viewers,
                           ["--wait", args.latency_wait])
         log(f"{fwd.name}: at {args.latency_load:.0f} pkt/s out, latency p50 "
-            f"{common['latency_p50_us']} us, p99 {common['latency_p99_us']} us")
+            f"{common['latency_p50_us']} us, p99 {common['latency_p99_us']} us (at the reader: "
+            f"p50 {common['reader_latency_p50_us']} us, p99 {common['reader_latency_p99_us']} us)")
     at_sat = max(kept or steps, key=lambda s: s["egress_pps"])
     return {
         "forwarder": fwd.name,
@@ -393,9 +401,11 @@ def markdown(result):
         f"load on CPU {result['load_cpu']} · {result['seconds']} s per step",
         "",
         "| forwarder | egress pkt/s at saturation | ratio to relay | peak egress pkt/s | "
-        "CPU ms per 100k pkts | latency p50 / p99 µs at half load | "
-        f"latency p50 / p99 µs at {result['latency_load']:,.0f} pkt/s | load tool CPU |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "CPU ms per 100k pkts | added latency p50 / p99 µs at half load | "
+        "the same at the reader | "
+        f"added latency p50 / p99 µs at {result['latency_load']:,.0f} pkt/s | "
+        "the same at the reader | load tool CPU |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in result["forwarders"]:
         half = r.get("half_load") or {}
@@ -406,7 +416,11 @@ def markdown(result):
             f"{'%.2f' % ratio if ratio is not None else '–'} | {r['peak_egress_pps']:,.0f} | "
             f"{r['cpu_ms_per_100k']} | "
             f"{half.get('latency_p50_us', '–')} / {half.get('latency_p99_us', '–')} | "
+            f"{half.get('reader_latency_p50_us', '–')} / "
+            f"{half.get('reader_latency_p99_us', '–')} | "
             f"{common.get('latency_p50_us', '–')} / {common.get('latency_p99_us', '–')} | "
+            f"{common.get('reader_latency_p50_us', '–')} / "
+            f"{common.get('reader_latency_p99_us', '–')} | "
             f"{r['load_cpu_percent_at_saturation']} % |")
     memory = result.get("memory")
     if memory:
@@ -416,8 +430,11 @@ def markdown(result):
     lines += ["", "Saturation: the highest egress while steady delivery (the last 75 % of each "
               "step) stayed at or above 99.9 %; peak: the highest at any step. Ratios: plain "
               "forwarders against `relay`, SRTP ones (and `webrtc`) against `relay-srtp`, "
-              "measured in the same run. CPU per 100k packets at saturation. Latency: "
-              "receivers spinning (`--wait busy`). A load tool near 100 % CPU at saturation "
+              "measured in the same run. CPU per 100k packets at saturation. Added latency: "
+              "from the send time in each packet to the kernel's receive stamp on the output "
+              "socket (SO_TIMESTAMPNS; on loopback taken inside the forwarder's send), so the "
+              "load tool's own delay in reading is left out; 'at the reader' is to when the "
+              "load tool read the packet (receivers spinning, `--wait busy`). A load tool near 100 % CPU at saturation "
               "means the load tool, not the forwarder, may have set the limit."]
     return "\n".join(lines) + "\n"
 
