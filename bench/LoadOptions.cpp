@@ -116,6 +116,8 @@ void printLoadUsage(std::FILE* out) {
       "  --no-video             no video stream (use with --audio)\n"
       "  --rate PPS             instead of the video-like stream: --packet-size packets at PPS\n"
       "                         (each a one-packet VP8 frame), in bursts at most every 1 ms\n"
+      "  --burst-interval-us U  the least time between --rate bursts (default 1000; 0: every\n"
+      "                         packet when due)\n"
       "\n"
       "receivers:\n"
       "  --receivers N          number of receivers (default 1; --viewers is the same)\n"
@@ -231,6 +233,10 @@ bool parseLoadOptions(int argc, char** argv, LoadOptions& o, bool* help, std::st
       }
     } else if (a == "--keyframe-interval") {
       if (!parseDouble(v, 0.01, 3600, o.media.keyframeIntervalS)) return bad("0.01 .. 3600");
+    } else if (a == "--burst-interval-us") {
+      double us = 0;
+      if (!parseDouble(v, 0, 1e6, us)) return bad("0 .. 1000000");
+      o.media.burstIntervalNs = static_cast<int64_t>(us * 1000);
     } else if (a == "--rate") {
       if (!parseDouble(v, 1, kMaxRatePps, o.media.ratePps)) return bad("1 .. 10000000");
     } else if (a == "--receivers" || a == "--viewers") {

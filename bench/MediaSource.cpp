@@ -66,7 +66,7 @@ int64_t MediaSource::nextDueNs() const {
     if (rateMode()) {
       const int64_t packetDue = startNs_ + static_cast<int64_t>(static_cast<double>(rateProduced_) *
                                                                 kNsPerSecond / config_.ratePps);
-      due = std::max(packetDue, lastBurstNs_ + kMinBurstIntervalNs);
+      due = std::max(packetDue, lastBurstNs_ + config_.burstIntervalNs);
     } else {
       due = packetsLeft_ > 0 ? INT64_MIN : nextFrameDueNs();
     }

@@ -7,7 +7,7 @@
 //   are sized so that the average stays at videoKbps), 90 kHz timestamps; optionally an
 //   Opus-like audio stream, 50 packets/s of 100-160 bytes on a 48 kHz clock;
 // - rate (ratePps > 0): packets of exactly packetSize bytes at ratePps, each a one-packet VP8
-//   frame (keyframes on the same interval), due in bursts no closer than kMinBurstIntervalNs.
+//   frame (keyframes on the same interval), due in bursts no closer than burstIntervalNs.
 //
 // produce() writes every packet due by `now` (up to the buffers given) in send order, each
 // stamped with `now` and its stream's counter (LoadPacketLayout.hpp has the layout). Nothing
@@ -27,6 +27,8 @@ struct MediaSourceConfig {
   size_t packetSize = 1200;  // RTP header + payload, before any SRTP trailer
   double keyframeIntervalS = 2;
   double ratePps = 0;  // > 0: rate mode
+  // Rate mode sends what is due in bursts no closer than this (kMinBurstIntervalNs by default).
+  int64_t burstIntervalNs = 1'000'000;  // MediaSource::kMinBurstIntervalNs
   uint8_t videoPayloadType = 96;
   uint8_t audioPayloadType = 111;
   uint32_t videoSsrc = 0x11111111;
@@ -44,7 +46,7 @@ class MediaSource {
   static constexpr uint32_t kVideoClockRate = 90'000;
   static constexpr size_t kAudioMinPayload = 100;
   static constexpr size_t kAudioMaxPayload = 160;
-  static constexpr int64_t kMinBurstIntervalNs = 1'000'000;
+  static constexpr int64_t kMinBurstIntervalNs = 1'000'000;  // the default burstIntervalNs
   // A keyframe request (PLI/FIR) within this long of the last keyframe is ignored, as libwebrtc
   // senders do; the SFU repeats an unanswered request.
   static constexpr int64_t kMinKeyframeRequestGapNs = 300'000'000;

@@ -182,6 +182,29 @@ TEST(MediaSource, RateModeSendsFixedSizePacketsInBursts) {
   EXPECT_EQ(source.counters().keyframes, 1u);  // at 0; the next is due at 2 s
 }
 
+// --burst-interval-us: a shorter interval gives more, smaller bursts at the same rate.
+TEST(MediaSource, RateModeBurstIntervalIsConfigurable) {
+  for (const int64_t interval : {250'000L, 4'000'000L}) {
+    SCOPED_TRACE(interval);
+    MediaSourceConfig config;
+    config.ratePps = 10'000;
+    config.burstIntervalNs = interval;
+    MediaSource source(config, kStart);
+    const auto packets = run(source, 1'000 * kMs, 100 * kMs);
+    EXPECT_NEAR(static_cast<double>(packets.size()), 10'000, 40);
+    std::map<int64_t, int> bursts;
+    for (const auto& p : packets)
+      ++bursts[p.at];
+    const double expected = 1'000.0 * kMs / static_cast<double>(interval);
+    EXPECT_NEAR(static_cast<double>(bursts.size()), expected, expected * 0.01 + 1);
+    int64_t previous = INT64_MIN / 2;
+    for (const auto& [at, count] : bursts) {
+      EXPECT_GE(at - previous, interval);
+      previous = at;
+    }
+  }
+}
+
 TEST(MediaSource, KeyframeRequestsAreHonouredButNotTooOften) {
   MediaSourceConfig config;
   config.keyframeIntervalS = 100;
