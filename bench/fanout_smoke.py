@@ -21,7 +21,8 @@ def main():
         ran = subprocess.run(
             [sys.executable, os.path.join(here, "fanout.py"), "--bin", bin_dir, "--forwarders",
              ",".join(FORWARDERS), "--viewers", "4", "--seconds", "0.5", "--start-rate", "200",
-             "--max-steps", "1", "--memory-viewers", "100", "--latency-load", "400", "--out", out, "--name", "smoke"],
+             "--max-steps", "1", "--memory-viewers", "100", "--latency-load", "400",
+             "--latency-repeats", "1", "--out", out, "--name", "smoke"],
             capture_output=True, text=True, timeout=240)
         sys.stderr.write(ran.stderr)
         if ran.returncode != 0:
