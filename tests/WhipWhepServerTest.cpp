@@ -1100,6 +1100,14 @@ TEST_F(WhipWhepServer, IngestTakesRtpFromItsFirstSenderAndViewersCanWatch) {
   EXPECT_EQ(entry["tracks"][0]["kind"], "video");
   EXPECT_EQ(entry["tracks"][0]["port"], videoPort);
   EXPECT_EQ(entry["tracks"][1]["stats"]["rtpReceived"], 0);
+  // Comedia learned the video's sender (the notification may trail the counters a little).
+  const bool learned = waitUntil([&] {
+    entry = streamSession(port_, ingest["id"]);
+    return entry.is_object() && entry["tracks"][0].contains("sender");
+  });
+  EXPECT_TRUE(learned) << entry.dump(1);
+  EXPECT_EQ(entry["tracks"][0].value("sender", "").rfind("127.0.0.1:", 0), 0u) << entry.dump(1);
+  EXPECT_FALSE(entry["tracks"][1].contains("sender")) << "nobody sent audio";
   EXPECT_EQ(entry["producers"].size(), 2u);
 
   // A viewer is offered exactly the ingest's codecs.

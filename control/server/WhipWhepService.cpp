@@ -163,6 +163,8 @@ struct WhipWhepService::Session {
   IngestRequest ingest;
   std::vector<std::shared_ptr<PlainTransport>> plainTransports;
   std::vector<SrtpKeyInfo> senderKeys;
+  std::vector<std::string> senders;  // per track, "ip:port" once comedia has learned it
+  std::vector<WorkerChannel::Subscription> tupleEvents;
   sdp::NegotiatedSession negotiated;
   std::vector<std::pair<MediaKind, std::string>> producers;
   std::vector<std::string> consumers;
@@ -294,6 +296,9 @@ void WhipWhepService::listStreams(const HttpRequest& request, Responder responde
               {"transport", info.id},
               {"port", info.tuple.localPort}};
           if (i < session->producers.size()) track["producer"] = session->producers[i].second;
+          if (i < session->senders.size() && !session->senders[i].empty()) {
+            track["sender"] = session->senders[i];
+          }
           (*entry)["tracks"].push_back(std::move(track));
         }
       } else {
@@ -770,6 +775,7 @@ void WhipWhepService::continueIngest(std::shared_ptr<Session> session, Responder
           }
           session->plainTransports.push_back(t.value());
           const size_t index = session->plainTransports.size() - 1;
+          watchIngestSender(session, index);
           const auto& remote = session->ingest.tracks[index].remote;
           PlainConnectOptions c;
           if (remote) {
@@ -800,6 +806,25 @@ void WhipWhepService::continueIngest(std::shared_ptr<Session> session, Responder
         session->producers.emplace_back(kind, r.value());
         continueIngest(session, responder);
       });
+}
+
+// Comedia learns each track's sender from its first packet: logged, and shown in /api/streams.
+void WhipWhepService::watchIngestSender(const std::shared_ptr<Session>& session, size_t index) {
+  session->senders.resize(index + 1);
+  std::weak_ptr<Session> weakSession = session;
+  const auto& transport = session->plainTransports[index];
+  session->tupleEvents.push_back(transport->subscribe(
+      transport->id(), [weakSession, index](const fbs::notification::Notification& n) {
+        auto s = weakSession.lock();
+        const auto* body = n.body_as_Transport_TupleNotification();
+        if (!s || !body || n.event() != fbs::notification::Event::TRANSPORT_TUPLE) return;
+        const auto* tuple = body->tuple();
+        s->senders[index] = (tuple->remote_ip() ? tuple->remote_ip()->str() : std::string()) + ":" +
+                            std::to_string(tuple->remote_port());
+        spdlog::info("ingest {} of stream '{}': {} comes from {}", s->id, s->stream,
+                     s->ingest.tracks[index].kind == MediaKind::kVideo ? "video" : "audio",
+                     s->senders[index]);
+      }));
 }
 
 void WhipWhepService::finishIngest(const std::shared_ptr<Session>& session,
@@ -874,6 +899,7 @@ void WhipWhepService::closeSession(const std::string& id) {
   auto session = it->second;
   sessions_.erase(it);
   session->transportEvents.reset();
+  session->tupleEvents.clear();
   for (const auto& t : session->transports())
     t->close();
   auto s = streams_.find(session->stream);

@@ -92,6 +92,7 @@ class WhipWhepService {
   // answers with where to send.
   void continueIngest(std::shared_ptr<Session> session, Responder responder);
   void finishIngest(const std::shared_ptr<Session>& session, const Responder& responder);
+  void watchIngestSender(const std::shared_ptr<Session>& session, size_t index);
   // The stream's publisher is set up: viewers may come.
   void publish(Session& session, Stream& stream);
   void failSession(std::shared_ptr<Session> session, Responder responder, int status,
