@@ -19,10 +19,8 @@ Prints a JSON report; exit status 0 only when every check passed, 1 when a check
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -39,6 +37,7 @@ from whip_aiortc import (  # the viewer, the frame layout and the HTTP helpers a
     delete_session,
     draw_counter,
     http,
+    run_and_report,
     session_stats,
 )
 
@@ -50,7 +49,6 @@ SRTP_SUITE = "AES_CM_128_HMAC_SHA1_80"  # the one ffmpeg's SRTP supports besides
 INGEST_SETTLE_S = 3.0  # how long the first RTP packets may take to show in /api/streams
 POLL_S = 0.05
 DEFAULT_HARD_TIMEOUT_S = 120.0
-WATCHDOG_EXTRA_S = 15.0
 FFMPEG_STOP_TIMEOUT_S = 5.0
 
 
@@ -314,25 +312,7 @@ def main():
     if not shutil.which("ffmpeg"):
         ap.error("ffmpeg is not installed")
 
-    def watchdog():
-        sys.stderr.write(f"ingest_ffmpeg: hard timeout ({args.timeout + WATCHDOG_EXTRA_S:.0f} s)\n")
-        os._exit(3)
-
-    timer = threading.Timer(args.timeout + WATCHDOG_EXTRA_S, watchdog)
-    timer.daemon = True
-    timer.start()
-
-    report = asyncio.run(main_async(args))
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            f.write(text + "\n")
-    for e in report["errors"]:
-        sys.stderr.write("FAIL: " + e + "\n")
-    sys.stderr.write("ingest_ffmpeg: " + ("PASS" if report["passed"] else "FAIL") + "\n")
-    sys.stdout.flush()
-    os._exit(0 if report["passed"] else 1)
+    run_and_report("ingest_ffmpeg", args, main_async)
 
 
 if __name__ == "__main__":

@@ -886,9 +886,16 @@ def main():
     if args.viewers < 1:
         ap.error("--viewers must be at least 1")
 
+    run_and_report("whip_aiortc", args, main_async)
+
+
+def run_and_report(name, args, main_async):
+    """Runs main_async(args) under a watchdog, prints the JSON report (and writes --json), one
+    FAIL line per error, and exits: 0 passed, 1 failed, 3 the watchdog's last resort."""
+
     # Last resort if something blocks the event loop or a thread refuses to die.
     def watchdog():
-        sys.stderr.write(f"whip_aiortc: hard timeout ({args.timeout + WATCHDOG_EXTRA_S:.0f} s)\n")
+        sys.stderr.write(f"{name}: hard timeout ({args.timeout + WATCHDOG_EXTRA_S:.0f} s)\n")
         os._exit(3)
 
     timer = threading.Timer(args.timeout + WATCHDOG_EXTRA_S, watchdog)
@@ -903,7 +910,7 @@ def main():
             f.write(text + "\n")
     for e in report["errors"]:
         sys.stderr.write("FAIL: " + e + "\n")
-    sys.stderr.write("whip_aiortc: " + ("PASS" if report["passed"] else "FAIL") + "\n")
+    sys.stderr.write(f"{name}: " + ("PASS" if report["passed"] else "FAIL") + "\n")
     sys.stdout.flush()
     # aiortc may leave decoder threads behind; don't let them hold the exit.
     os._exit(0 if report["passed"] else 1)
