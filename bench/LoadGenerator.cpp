@@ -113,7 +113,7 @@ class UvLoop {
 class LoadRun {
  public:
   explicit LoadRun(LoadOptions options) : o_(std::move(options)) {
-    o_.media.videoSsrc = randomSsrc();
+    o_.media.videoSsrc = o_.videoSsrc.value_or(randomSsrc());
     do {
       o_.media.audioSsrc = randomSsrc();
     } while (o_.media.audioSsrc == o_.media.videoSsrc);
@@ -226,7 +226,7 @@ bool LoadRun::setUpUdp(std::string* error) {
     return false;
   }
   setsockopt(senderFd_.get(), SOL_SOCKET, SO_SNDBUF, &kSendBufferBytes, sizeof kSendBufferBytes);
-  if (o_.mode == LoadMode::kSrtp) {
+  if (o_.mode == LoadMode::kSrtp && !o_.sendPlain) {
     auto created = transport::SrtpSession::create(
         transport::SrtpSession::Direction::kOutbound,
         o_.srtpProfile.value_or(transport::SrtpProfile::kAes128CmHmacSha1_80), o_.sendKey);

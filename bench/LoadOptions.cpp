@@ -116,6 +116,7 @@ void printLoadUsage(std::FILE* out) {
       "  --no-video             no video stream (use with --audio)\n"
       "  --rate PPS             instead of the video-like stream: --packet-size packets at PPS\n"
       "                         (each a one-packet VP8 frame), in bursts at most every 1 ms\n"
+      "  --video-ssrc N         the video stream's SSRC (default: random)\n"
       "  --burst-interval-us U  the least time between --rate bursts (default 1000; 0: every\n"
       "                         packet when due)\n"
       "\n"
@@ -137,6 +138,8 @@ void printLoadUsage(std::FILE* out) {
       "                         include up to U us of it\n"
       "  --no-decrypt           count from RTP headers only, never read payloads (no latency);\n"
       "                         for a forwarder whose encryption we cannot undo (relay --srtp)\n"
+      "  --send-plain           srtp mode: send plain RTP, receive SRTP (--recv-key), for a\n"
+      "                         forwarder that encrypts only its outputs\n"
       "  --decrypt-every K      with SRTP, unprotect every K-th packet per receiver and the first\n"
       "                         4 of each stream (default 16; 1 = all, then loss is counted from\n"
       "                         our payload counter instead of RTP sequence numbers)\n"
@@ -194,6 +197,10 @@ bool parseLoadOptions(int argc, char** argv, LoadOptions& o, bool* help, std::st
       o.noDecrypt = true;
       continue;
     }
+    if (a == "--send-plain") {
+      o.sendPlain = true;
+      continue;
+    }
     if (a == "--keep-sessions") {
       o.keepSessions = true;
       continue;
@@ -226,6 +233,10 @@ bool parseLoadOptions(int argc, char** argv, LoadOptions& o, bool* help, std::st
       }
     } else if (a == "--fps") {
       if (!parseDouble(v, 1, 240, o.media.fps)) return bad("1 .. 240");
+    } else if (a == "--video-ssrc") {
+      uint32_t ssrc = 0;
+      if (!parseUnsigned<uint32_t>(value, 1, UINT32_MAX, ssrc)) return bad("1 .. 4294967295");
+      o.videoSsrc = ssrc;
     } else if (a == "--packet-size") {
       if (!parseUnsigned<size_t>(value, MediaSource::kMinPacketSize, MediaSource::kMaxPacketSize,
                                  o.media.packetSize)) {
@@ -338,7 +349,12 @@ bool parseLoadOptions(int argc, char** argv, LoadOptions& o, bool* help, std::st
     const auto profile = o.srtpProfile.value_or(transport::SrtpProfile::kAes128CmHmacSha1_80);
     const auto lengths = transport::srtpKeyLengths(profile);
     const size_t keyLength = lengths.masterKey + lengths.masterSalt;
-    if (sendKeyText.empty() || !parseHex(sendKeyText, o.sendKey) || o.sendKey.size() != keyLength) {
+    if (o.sendPlain && recvKeyText.empty()) {
+      *error = "--send-plain needs --recv-key";
+      return false;
+    }
+    if (!o.sendPlain && (sendKeyText.empty() || !parseHex(sendKeyText, o.sendKey) ||
+                         o.sendKey.size() != keyLength)) {
       *error = "--send-key must be " + std::to_string(keyLength) + " bytes of hex for this profile";
       return false;
     }

@@ -41,6 +41,11 @@ struct LoadOptions {
   // encrypts each output with its own key, as a Switchyard plain transport does).
   std::vector<std::vector<uint8_t>> receiveKeys;
   bool noDecrypt = false;
+  // srtp mode: send plain RTP, receive SRTP (a forwarder that encrypts only its outputs).
+  bool sendPlain = false;
+  // The video stream's SSRC (--video-ssrc); none: random. A peer SFU may demultiplex by it
+  // (Janus's remote publishers take 1000 + 10 x mindex).
+  std::optional<uint32_t> videoSsrc;
   unsigned decryptEvery = kDefaultDecryptEvery;
 
   // webrtc

@@ -11,6 +11,8 @@ latency at half of the saturation rate. The forwarder runs pinned to one CPU and
   plain        a Switchyard worker, plain RTP transports (switchyard-bench sfu)
   srtp         the same with SRTP (AES_CM_128_HMAC_SHA1_80, or --srtp-profile)
   webrtc       the switchyard server: WHIP publisher, N WHEP viewers (ICE, DTLS, SRTP)
+  janus        Debian's Janus 1.1 (not needed otherwise): a VideoRoom remote publisher and
+               one rtp_forward per output, via bench/janus_peer.py; janus-srtp with SRTP
   peer:NAME    another forwarder, from --peer NAME=COMMAND (see bench/README.md)
 
 Reported per forwarder: egress packets/s at saturation, CPU per 100k output packets, added
@@ -237,6 +239,33 @@ class Server(Forwarder):
         Forwarder.stop(self)
 
 
+class Janus(Forwarder):
+    """Debian's Janus 1.1 through bench/janus_peer.py: a VideoRoom remote publisher (plain RTP
+    in, SSRC 1000) and one rtp_forward per output; janus-srtp encrypts every output."""
+
+    def __init__(self, name, args, srtp):
+        super().__init__(name, args)
+        self.srtp = srtp
+
+    def start(self, viewers, recv_port):
+        port = free_udp_ports(1, 20000)
+        here = os.path.dirname(os.path.abspath(__file__))
+        argv = [sys.executable, os.path.join(here, "janus_peer.py"), str(port), str(recv_port),
+                str(viewers)]
+        if self.srtp:
+            argv += ["--srtp-key", base64.b64encode(SRTP_KEY).decode()]
+        self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
+                                     stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{self.name}: janus_peer.py did not start (apt-get install janus)")
+        time.sleep(SETTLE_S)
+        mode = ["--mode", "plain"]
+        if self.srtp:
+            # Plain in (Debian's Janus cannot decrypt into a remote publisher), SRTP out.
+            mode = ["--mode", "srtp", "--send-plain", "--recv-key", SRTP_KEY.hex()]
+        return ["--to", f"127.0.0.1:{port}", "--video-ssrc", "1000"] + mode
+
+
 class Peer(Forwarder):
     """Another SFU's forwarder from a command template: {port} is where it listens,
     {recv_port} the first output port and {viewers} the number of outputs."""
@@ -251,7 +280,8 @@ class Peer(Forwarder):
         self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(max(SETTLE_S, self.args.peer_settle))
-        return ["--to", f"127.0.0.1:{port}", "--mode", "plain"]
+        return ["--to", f"127.0.0.1:{port}", "--mode", "plain"] + shlex.split(
+            self.args.peer_load_args)
 
 
 def run_step(fwd, args, rate, viewers, extra=()):
@@ -520,6 +550,8 @@ def main():
     p.add_argument("--peer", action="append", default=[], metavar="NAME=COMMAND",
                    help="another forwarder: {port}, {recv_port}, {viewers} are filled in")
     p.add_argument("--peer-settle", type=float, default=1.0)
+    p.add_argument("--peer-load-args", default="",
+                   help="extra load tool arguments for peers, e.g. '--video-ssrc 1000' (Janus)")
     p.add_argument("--no-latency", action="store_true", help="skip the half-load step")
     p.add_argument("--latency-load", type=float, default=100000,
                    help="egress pkt/s of the latency step every forwarder shares (0: none)")
@@ -559,6 +591,8 @@ def main():
             forwarders.append(Sfu(name, args, name.startswith("srtp"), ["--batch", slots]))
         elif name == "webrtc":
             forwarders.append(Server(name, args))
+        elif name in ("janus", "janus-srtp"):
+            forwarders.append(Janus(name, args, name == "janus-srtp"))
         elif name:
             sys.exit(f"fanout: unknown forwarder {name}")
     for spec in args.peer:
