@@ -35,6 +35,8 @@ constexpr int kExitSetupFailure = 1;
 constexpr int kExitUsage = 2;
 // Threads are started and pinned before the first packet is due.
 constexpr int64_t kStartDelayNs = 50'000'000;
+// How long to wait for the kernel to start stamping received datagrams (awaitKernelReceiveStamps).
+constexpr int64_t kStampWaitNs = 1'000'000'000;
 constexpr int kSendBufferBytes = 4 << 20;
 // RFC 7675 section 5.1: consent checks every 5 s (we skip the randomisation: one client).
 constexpr int64_t kConsentIntervalNs = 5'000'000'000;
@@ -380,6 +382,10 @@ void LoadRun::execute() {
       WebRtcPeer* peer = viewers_[r].get();
       loops_[r % threads]->addPeriodic(kConsentIntervalNs, [peer] { peer->sendConsentCheck(); });
     }
+  }
+  // Latency to the kernel's stamp needs stamping on before the first packet.
+  if (!awaitKernelReceiveStamps(kStampWaitNs)) {
+    std::fprintf(stderr, "load: the kernel does not stamp received datagrams yet\n");
   }
   const int64_t start = monotonicNs() + kStartDelayNs;
   source_ = std::make_unique<MediaSource>(o_.media, start);

@@ -1,5 +1,7 @@
 #include "bench/MediaLoop.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -52,6 +54,43 @@ int64_t kernelReceiveNs(const msghdr& m) {
 }
 
 }  // namespace
+
+bool awaitKernelReceiveStamps(int64_t timeoutNs) {
+  constexpr int64_t kProbeWaitNs = 2'000'000;  // between a probe's send and its read
+  constexpr int64_t kStampedBeforeReadNs = kProbeWaitNs / 2;
+  UniqueFd rx(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  UniqueFd tx(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  const int on = 1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (!rx.valid() || !tx.valid() ||
+      setsockopt(rx.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0 ||
+      bind(rx.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(rx.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return false;
+  }
+  const int64_t deadline = monotonicNs() + timeoutNs;
+  while (monotonicNs() < deadline) {
+    const uint8_t probe = 0;
+    sendto(tx.get(), &probe, 1, 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    const timespec pause{0, kProbeWaitNs};
+    nanosleep(&pause, nullptr);
+    uint8_t byte = 0;
+    iovec iov{&byte, 1};
+    std::array<uint8_t, CMSG_SPACE(sizeof(timespec))> control{};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control.data();
+    m.msg_controllen = control.size();
+    if (recvmsg(rx.get(), &m, 0) < 0) continue;
+    const int64_t stamped = kernelReceiveNs(m);
+    if (stamped >= 0 && realtimeNs() - stamped >= kStampedBeforeReadNs) return true;
+  }
+  return false;
+}
 
 MediaLoop::MediaLoop(int cpu, Wait wait, int64_t intervalNs)
     : cpu_(cpu),

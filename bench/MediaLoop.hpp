@@ -34,6 +34,12 @@ namespace switchyard::bench {
 int64_t monotonicNs();
 int64_t realtimeNs();
 
+// Linux turns receive stamping on for the whole system a moment after the first socket asks for
+// it (a static key flipped from a work queue); until then a datagram is stamped when it is read.
+// Sends probes between two sockets of its own until one's stamp is older than its reading, or
+// timeoutNs passes (false).
+bool awaitKernelReceiveStamps(int64_t timeoutNs);
+
 class MediaLoop {
  public:
   static constexpr size_t kReceiveBatch = 64;
