@@ -12,7 +12,8 @@ latency at half of the saturation rate. The forwarder runs pinned to one CPU and
   srtp         the same with SRTP (AES_CM_128_HMAC_SHA1_80, or --srtp-profile)
   webrtc       the switchyard server: WHIP publisher, N WHEP viewers (ICE, DTLS, SRTP)
   janus        Debian's Janus 1.1 (not needed otherwise): a VideoRoom remote publisher and
-               one rtp_forward per output, via bench/janus_peer.py; janus-srtp with SRTP
+               one rtp_forward per output, via bench/janus_peer.py; janus-srtp with SRTP, a
+               key per output; janus-srtp-shared with one key for all (Janus encrypts once)
   peer:NAME    another forwarder, from --peer NAME=COMMAND (see bench/README.md)
 
 Reported per forwarder: egress packets/s at saturation, CPU per 100k output packets, added
@@ -34,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from janus_peer import forward_key
 
 DELIVERY_TARGET = 0.999  # a step "keeps up" at or above this delivery ratio
 RAMP_FACTOR = 1.3  # each step offers this much more than the last
@@ -243,9 +246,10 @@ class Janus(Forwarder):
     """Debian's Janus 1.1 through bench/janus_peer.py: a VideoRoom remote publisher (plain RTP
     in, SSRC 1000) and one rtp_forward per output; janus-srtp encrypts every output."""
 
-    def __init__(self, name, args, srtp):
+    def __init__(self, name, args, srtp, shared_key=False):
         super().__init__(name, args)
         self.srtp = srtp
+        self.shared_key = shared_key
 
     def start(self, viewers, recv_port):
         port = free_udp_ports(1, 20000)
@@ -253,7 +257,7 @@ class Janus(Forwarder):
         argv = [sys.executable, os.path.join(here, "janus_peer.py"), str(port), str(recv_port),
                 str(viewers)]
         if self.srtp:
-            argv += ["--srtp-key", base64.b64encode(SRTP_KEY).decode()]
+            argv.append("--srtp-shared" if self.shared_key else "--srtp")
         self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
                                      stdout=subprocess.PIPE, text=True)
         if self.proc.stdout.readline().strip() != "ready":
@@ -262,7 +266,8 @@ class Janus(Forwarder):
         mode = ["--mode", "plain"]
         if self.srtp:
             # Plain in (Debian's Janus cannot decrypt into a remote publisher), SRTP out.
-            mode = ["--mode", "srtp", "--send-plain", "--recv-key", SRTP_KEY.hex()]
+            keys = [forward_key(0 if self.shared_key else i).hex() for i in range(viewers)]
+            mode = ["--mode", "srtp", "--send-plain", "--recv-key", ",".join(keys)]
         return ["--to", f"127.0.0.1:{port}", "--video-ssrc", "1000"] + mode
 
 
@@ -591,8 +596,8 @@ def main():
             forwarders.append(Sfu(name, args, name.startswith("srtp"), ["--batch", slots]))
         elif name == "webrtc":
             forwarders.append(Server(name, args))
-        elif name in ("janus", "janus-srtp"):
-            forwarders.append(Janus(name, args, name == "janus-srtp"))
+        elif name in ("janus", "janus-srtp", "janus-srtp-shared"):
+            forwarders.append(Janus(name, args, name != "janus", name == "janus-srtp-shared"))
         elif name:
             sys.exit(f"fanout: unknown forwarder {name}")
     for spec in args.peer:

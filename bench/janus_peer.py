@@ -12,19 +12,23 @@ A remote publisher tells its streams apart by SSRC (1000 + 10 x mindex), so the 
 send video with SSRC 1000 (`--video-ssrc 1000`). Janus forwards each copy with its own
 `sendto`, from the publisher's receiving thread.
 
-With --srtp-key (base64 of a 30-byte AES_CM_128_HMAC_SHA1_80 master key + salt) every forward
-encrypts with that key. The input stays plain RTP: Debian's Janus 1.1 cannot decrypt SRTP into
-a remote publisher (that came in a later release, janus-gateway pull request 3449), and one
-decryption per input packet is small beside 100 encryptions.
+With --srtp each forward encrypts (AES_CM_128_HMAC_SHA1_80) with a key of its own,
+forward_key(i), as a forwarder must when every output is a different peer. With --srtp-shared
+they all take forward_key(0): Janus then shares one SRTP context between them and encrypts each
+packet once for all (janus_videoroom_srtp_context), so that measures something else. The input
+stays plain RTP: Debian's Janus 1.1 cannot decrypt SRTP into a remote publisher (that came in
+a later release, janus-gateway pull request 3449); one decryption per input packet would be
+small beside 100 encryptions.
 
 bench/fanout.py runs this itself as the forwarders `janus` and `janus-srtp`.
 
-Usage: janus_peer.py PORT RECV_PORT VIEWERS [--srtp-key KEY] [--janus /usr/bin/janus]
+Usage: janus_peer.py PORT RECV_PORT VIEWERS [--srtp | --srtp-shared] [--janus /usr/bin/janus]
 Prints "ready" on stdout once every forward is in place. Exit status 0 after SIGTERM; 1 when
 Janus did not start or refused a request.
 """
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -43,6 +47,11 @@ START_TIMEOUT_S = 10.0
 HTTP_TIMEOUT_S = 5.0
 REMOTE_VIDEO_MID = "0"
 SRTP_TAG_BITS = 80  # AES_CM_128_HMAC_SHA1_80
+
+
+def forward_key(i):
+    """Output i's AES_CM_128_HMAC_SHA1_80 master key + salt (30 bytes), distinct for i < 256."""
+    return bytes((b + i) % 256 for b in range(1, 31))
 
 
 def log(message):
@@ -141,7 +150,8 @@ def main():
     ap.add_argument("viewers", type=int, help="the number of outputs (rtp_forwards)")
     ap.add_argument("--janus", default=shutil.which("janus") or "/usr/bin/janus")
     ap.add_argument("--janus-log", help="write Janus's own output here")
-    ap.add_argument("--srtp-key", help="every forward encrypts with this AES_CM_128_HMAC_SHA1_80 key")
+    ap.add_argument("--srtp", action="store_true", help="each forward encrypts, with its own key")
+    ap.add_argument("--srtp-shared", action="store_true", help="every forward with one key")
     args = ap.parse_args()
     if not os.path.exists(args.janus):
         log(f"{args.janus} not found: apt-get install janus")
@@ -173,7 +183,12 @@ def main():
                                           "plugin": "janus.plugin.videoroom"})["data"]["id"]
         api.plugin(session, handle, {"request": "create", "room": ROOM, "publishers": 1,
                                      "videocodec": "vp8"})
-        srtp = {"srtp_suite": SRTP_TAG_BITS, "srtp_crypto": args.srtp_key} if args.srtp_key else {}
+        def srtp(i):
+            if not (args.srtp or args.srtp_shared):
+                return {}
+            key = forward_key(0 if args.srtp_shared else i)
+            return {"srtp_suite": SRTP_TAG_BITS, "srtp_crypto": base64.b64encode(key).decode()}
+
         remote = api.plugin(session, handle, {
             "request": "add_remote_publisher", "room": ROOM, "port": args.port,
             "iface": "127.0.0.1",
@@ -192,9 +207,9 @@ def main():
             api.plugin(session, handle, dict({
                 "request": "rtp_forward", "room": ROOM, "publisher_id": publisher,
                 "host": "127.0.0.1",
-                "streams": [{"mid": REMOTE_VIDEO_MID, "port": args.recv_port + i}]}, **srtp))
+                "streams": [{"mid": REMOTE_VIDEO_MID, "port": args.recv_port + i}]}, **srtp(i)))
         log(f"room {ROOM}: remote publisher {publisher} on port {remote.get('port')}, "
-            f"{args.viewers} forwards from port {args.recv_port}{', SRTP' if srtp else ''}")
+            f"{args.viewers} forwards from port {args.recv_port}{', SRTP' if srtp(0) else ''}")
         print("ready", flush=True)
     except (RuntimeError, OSError, KeyError, ValueError) as e:
         log(f"setup failed: {e}")
