@@ -38,6 +38,7 @@ from whip_aiortc import (  # the viewer, the frame layout and the HTTP helpers a
     draw_counter,
     http,
     run_and_report,
+    run_scenario,
     session_stats,
 )
 
@@ -278,21 +279,7 @@ async def main_async(args):
         "notes": [],
     }
     state = {"report": report, "stage": "starting", "viewers": [], "errors": report["errors"]}
-    started = time.monotonic()
-    try:
-        await asyncio.wait_for(scenario(args, state), args.timeout)
-    except asyncio.TimeoutError:
-        report["errors"].append(f"hard timeout after {args.timeout:.0f} s while {state['stage']}")
-    except Failure as e:
-        report["errors"].append(f"while {state['stage']}: {e}")
-    except Exception as e:  # an aiortc or ffmpeg error is a result too
-        report["errors"].append(f"while {state['stage']}: {type(e).__name__}: {e}")
-    for v in state["viewers"]:
-        report["errors"].extend(v.errors)
-    await cleanup(state, args.token)
-    report["elapsed_s"] = round(time.monotonic() - started, 2)
-    report["passed"] = not report["errors"]
-    return report
+    return await run_scenario(scenario, cleanup, args, state)
 
 
 def main():

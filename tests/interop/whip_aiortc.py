@@ -845,6 +845,14 @@ async def main_async(args):
         "notes": [],
     }
     state = {"report": report, "stage": "starting", "viewers": []}
+    return await run_scenario(scenario, cleanup, args, state)
+
+
+async def run_scenario(scenario, cleanup, args, state):
+    """Runs scenario(args, state) within --timeout, turns what goes wrong into report errors
+    (with the stage it happened in), adds the viewers' own errors, cleans up, and returns the
+    report: state["report"], with "errors" and "notes" lists."""
+    report = state["report"]
     started = time.monotonic()
     try:
         await asyncio.wait_for(scenario(args, state), args.timeout)
@@ -852,7 +860,7 @@ async def main_async(args):
         report["errors"].append(f"hard timeout after {args.timeout:.0f} s while {state['stage']}")
     except Failure as e:
         report["errors"].append(f"while {state['stage']}: {e}")
-    except Exception as e:  # an aiortc error is a result too: report it, don't crash
+    except Exception as e:  # a client's error is a result too: report it, don't crash
         report["errors"].append(f"while {state['stage']}: {type(e).__name__}: {e}")
     for v in state["viewers"]:
         report["errors"].extend(v.errors)
