@@ -31,12 +31,13 @@ from whip_aiortc import (  # the viewer, the frame layout and the HTTP helpers a
     STOP_OBSERVE_S,
     WIDTH,
     Failure,
-    Viewer,
     background,
     check_workers_freed,
     delete_session,
+    delete_viewers,
     draw_counter,
     http,
+    join_viewers,
     run_and_report,
     run_scenario,
     session_stats,
@@ -181,14 +182,7 @@ async def scenario(args, state):
     state["stage"] = "waiting for RTP on the ingest's ports"
     await wait_ingest_flowing(base, admin, answer["id"], report["ingest"])
 
-    state["stage"] = "viewers joining (WHEP POST)"
-    viewers = [Viewer(i, f"{base}/whep/{stream}", args.token) for i in range(args.viewers)]
-    state["viewers"] = viewers
-    report["viewers"] = [v.report for v in viewers]
-    results = await asyncio.gather(*(v.start() for v in viewers), return_exceptions=True)
-    failed = [str(r) for r in results if isinstance(r, Exception)]
-    if failed:
-        raise Failure("; ".join(failed))
+    viewers = await join_viewers(f"{base}/whep/{stream}", args, state)
 
     state["stage"] = f"watching for {args.seconds} s"
     await asyncio.sleep(args.seconds)
@@ -220,15 +214,7 @@ async def scenario(args, state):
     for v in viewers:
         v.evaluate_stop(deleted_at)
 
-    state["stage"] = "deleting the viewers"
-    for v in viewers:
-        try:
-            status = await delete_session(v.session_url, args.token, v.report, accept=(200, 204, 404))
-            v.session_url = None
-            if status == 404:
-                report["notes"].append(f"viewer {v.index}: DELETE -> 404 (already ended)")
-        except Failure as e:
-            v.errors.append(str(e))
+    await delete_viewers(viewers, args, state)
     state["stage"] = "checking the workers freed every router (GET /api/workers)"
     await check_workers_freed(base, admin, report)
     routers_left = report["workers_after_delete"]["routers_left"]

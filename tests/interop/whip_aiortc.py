@@ -744,14 +744,7 @@ async def scenario(args, state):
     report["publisher"] = publisher.report
     await publisher.start()
 
-    state["stage"] = "viewers joining (WHEP POST)"
-    viewers = [Viewer(i, f"{base}/whep/{stream}", args.token) for i in range(args.viewers)]
-    state["viewers"] = viewers
-    report["viewers"] = [v.report for v in viewers]
-    results = await asyncio.gather(*(v.start() for v in viewers), return_exceptions=True)
-    failed = [str(r) for r in results if isinstance(r, Exception)]
-    if failed:
-        raise Failure("; ".join(failed))
+    viewers = await join_viewers(f"{base}/whep/{stream}", args, state)
 
     state["stage"] = f"watching for {args.seconds} s"
     admin_token = args.admin_token or args.token
@@ -798,6 +791,27 @@ async def scenario(args, state):
     for v in viewers:
         v.evaluate_stop(deleted_at)
 
+    await delete_viewers(viewers, args, state)
+
+    state["stage"] = "checking the workers freed every router (GET /api/workers)"
+    await check_workers_freed(base, admin_token, report)
+    state["stage"] = "done"
+
+
+async def join_viewers(endpoint, args, state):
+    """--viewers viewers POST their WHEP offers to endpoint and connect, all at once."""
+    state["stage"] = "viewers joining (WHEP POST)"
+    viewers = [Viewer(i, endpoint, args.token) for i in range(args.viewers)]
+    state["viewers"] = viewers
+    state["report"]["viewers"] = [v.report for v in viewers]
+    results = await asyncio.gather(*(v.start() for v in viewers), return_exceptions=True)
+    failed = [str(r) for r in results if isinstance(r, Exception)]
+    if failed:
+        raise Failure("; ".join(failed))
+    return viewers
+
+
+async def delete_viewers(viewers, args, state):
     state["stage"] = "deleting the viewers"
     for v in viewers:
         # 404 is tolerated: the server may already have ended viewers of a stream that ended.
@@ -807,13 +821,9 @@ async def scenario(args, state):
             )
             v.session_url = None
             if status == 404:
-                report["notes"].append(f"viewer {v.index}: DELETE -> 404 (already ended)")
+                state["report"]["notes"].append(f"viewer {v.index}: DELETE -> 404 (already ended)")
         except Failure as e:
             v.errors.append(str(e))
-
-    state["stage"] = "checking the workers freed every router (GET /api/workers)"
-    await check_workers_freed(base, admin_token, report)
-    state["stage"] = "done"
 
 
 async def cleanup(state, token):
