@@ -10,6 +10,31 @@
 
 namespace switchyard::transport {
 
+namespace {
+
+// FNV-1a over the address and port bytes: destinations differ mostly in the port's low bits.
+constexpr uint32_t kFnvOffset = 2166136261u;
+constexpr uint32_t kFnvPrime = 16777619u;
+
+uint32_t hashAddress(const SocketAddress& a) {
+  uint32_t h = kFnvOffset;
+  for (const char c : a.ipBytes())
+    h = (h ^ static_cast<uint8_t>(c)) * kFnvPrime;
+  const uint16_t port = a.port();
+  h = (h ^ (port & 0xff)) * kFnvPrime;
+  h = (h ^ (port >> 8)) * kFnvPrime;
+  return h;
+}
+
+size_t tableSizeFor(size_t slots) {
+  size_t n = 1;
+  while (n < 2 * slots)
+    n <<= 1;
+  return n;
+}
+
+}  // namespace
+
 UdpSendBatcher::UdpSendBatcher(uv_loop_t* loop, bool useGso, size_t slots)
     : prepare_(new uv_prepare_t),
       check_(new uv_check_t),
@@ -22,6 +47,8 @@ UdpSendBatcher::UdpSendBatcher(uv_loop_t* loop, bool useGso, size_t slots)
   iovecs_.reserve(slotCount_);
   controls_.reserve(slotCount_);
   messageSizes_.reserve(slotCount_);
+  groups_.reserve(slotCount_);
+  groupTable_.assign(tableSizeFor(slotCount_), kNone);
   // Before the loop blocks (what timers queued must not wait for the next packet) and after
   // each round of I/O callbacks (what a receive batch fanned out).
   uv_prepare_init(loop, prepare_);
@@ -73,9 +100,12 @@ bool UdpSendBatcher::enqueue(UdpSocket& socket, std::span<const uint8_t> datagra
   entries_.push_back({&socket, kNone, static_cast<uint16_t>(datagram.size()), to});
   if (socket.batchTail_ == kNone) {
     socket.batchHead_ = index;
+    socket.batchMixed_ = false;
     pendingSockets_.push_back(&socket);
   } else {
-    entries_[socket.batchTail_].next = index;
+    Entry& tail = entries_[socket.batchTail_];
+    tail.next = index;
+    if (!(tail.to == to)) socket.batchMixed_ = true;
   }
   socket.batchTail_ = index;
   return true;
@@ -106,6 +136,8 @@ void UdpSendBatcher::sendQueue(UdpSocket& socket) {
   controls_.clear();
   messageSizes_.clear();
   uint32_t index = socket.batchHead_;
+  // Without GSO a run is one datagram anyway, and the order of the queue is kept.
+  if (socket.batchMixed_ && useGso_ && socket.gso_) index = groupByDestination(index);
   socket.batchHead_ = socket.batchTail_ = kNone;
   while (index != kNone) {
     const Entry& first = entries_[index];
@@ -165,6 +197,35 @@ void UdpSendBatcher::sendQueue(UdpSocket& socket) {
     }
     done += sent;
   }
+}
+
+uint32_t UdpSendBatcher::groupByDestination(uint32_t head) {
+  groups_.clear();
+  const size_t mask = groupTable_.size() - 1;
+  for (uint32_t index = head; index != kNone;) {
+    Entry& e = entries_[index];
+    const uint32_t next = e.next;
+    e.next = kNone;
+    size_t bucket = hashAddress(e.to) & mask;
+    while (groupTable_[bucket] != kNone &&
+           !(entries_[groups_[groupTable_[bucket]].head].to == e.to))
+      bucket = (bucket + 1) & mask;
+    if (groupTable_[bucket] == kNone) {
+      groupTable_[bucket] = static_cast<uint32_t>(groups_.size());
+      groups_.push_back({index, index, static_cast<uint32_t>(bucket)});
+    } else {
+      Group& g = groups_[groupTable_[bucket]];
+      entries_[g.tail].next = index;
+      g.tail = index;
+    }
+    index = next;
+  }
+  // Chain the groups, and clear only the buckets used.
+  for (size_t g = 0; g + 1 < groups_.size(); ++g)
+    entries_[groups_[g].tail].next = groups_[g + 1].head;
+  for (const Group& g : groups_)
+    groupTable_[g.bucket] = kNone;
+  return groups_.front().head;
 }
 
 size_t UdpSendBatcher::sendMessages(UdpSocket& socket, size_t first, size_t count) {

@@ -6,7 +6,10 @@
 // after each round of I/O callbacks (libuv prepare and check handles), or when the pool is
 // full: one sendmmsg per socket, and, where consecutive datagrams of a socket go to the same
 // destination with the same size, one UDP GSO message for the run (UDP_SEGMENT, Linux 4.18+),
-// which the kernel routes once for the whole run.
+// which the kernel routes once for the whole run. A socket shared by many peers (UdpMux) queues
+// its datagrams in fan-out order, destinations interleaved; the flush regroups them per
+// destination, keeping each destination's order, so that each peer still gets one GSO run and
+// the whole socket one sendmmsg.
 //
 // A caller may also write a datagram in place into buffer() and then hand that span to
 // UdpSocket::send, which takes the slot without copying.
@@ -78,12 +81,21 @@ class UdpSendBatcher {
     SocketAddress to;
   };
   static constexpr uint32_t kNone = UINT32_MAX;
+  // One destination's datagrams in a socket's queue, while regrouping.
+  struct Group {
+    uint32_t head;
+    uint32_t tail;
+    uint32_t bucket;  // its place in groupTable_
+  };
 
   // Called by UdpSocket: queue (false when the datagram cannot be queued: too large), and
   // send a socket's queue now (before it closes).
   bool enqueue(UdpSocket& socket, std::span<const uint8_t> datagram, const SocketAddress& to);
   void flushSocket(UdpSocket& socket);
   void sendQueue(UdpSocket& socket);
+  // Relinks a queue (from head) so that each destination's datagrams are consecutive, in
+  // their order, destinations in order of first appearance; returns the new head.
+  uint32_t groupByDestination(uint32_t head);
   size_t sendMessages(UdpSocket& socket, size_t first, size_t count);
   uint8_t* slot(size_t index) { return slots_.get() + index * kSlotSize; }
   static void onLoopPhase(uv_handle_t* handle);
@@ -103,6 +115,10 @@ class UdpSendBatcher {
   };
   std::vector<GsoControl> controls_;
   std::vector<uint32_t> messageSizes_;  // datagrams in each message
+  // groupByDestination's state: an open-addressing table (2x the slots, a power of two) from
+  // destination to group, reset per use.
+  std::vector<Group> groups_;
+  std::vector<uint32_t> groupTable_;
   Counters counters_;
 };
 

@@ -90,7 +90,8 @@ class UdpSocket {
   UdpSendBatcher* batcher_ = nullptr;
   uint32_t batchHead_ = UINT32_MAX;
   uint32_t batchTail_ = UINT32_MAX;
-  bool gso_ = true;  // cleared when the kernel cannot segment for this socket's route
+  bool batchMixed_ = false;  // the queue has more than one destination
+  bool gso_ = true;          // cleared when the kernel cannot segment for this socket's route
   OnDatagram onDatagram_;
   Counters counters_;
 };

@@ -106,6 +106,37 @@ TEST_P(UdpSendBatcherTest, QueuedDatagramsArriveInOrderAtTheirDestinations) {
   }
 }
 
+TEST_P(UdpSendBatcherTest, OneSocketFanningOutSendsEachDestinationARunInOneCall) {
+  // A shared socket (UdpMux) queues packet by packet, destinations interleaved: the flush
+  // regroups them so that each destination still gets one GSO run, in its own order.
+  Loop l;
+  UdpSendBatcher batcher(&l.loop, GetParam());
+  constexpr size_t kSinks = 5;
+  constexpr size_t kPackets = 4;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  for (size_t i = 0; i < kSinks; ++i)
+    sinks.push_back(std::make_unique<Sink>(&l.loop));
+  auto shared = sender(&l.loop, &batcher);
+  std::vector<std::vector<Bytes>> expected(kSinks);
+  for (size_t p = 0; p < kPackets; ++p) {
+    for (size_t i = 0; i < kSinks; ++i) {
+      expected[i].push_back(datagram(static_cast<uint8_t>(16 * i + p), 1000));
+      ASSERT_TRUE(shared->send(expected[i].back(), sinks[i]->address()));
+    }
+  }
+  l.runUntil([&] {
+    for (const auto& sink : sinks)
+      if (sink->received.size() < kPackets) return false;
+    return true;
+  });
+  for (size_t i = 0; i < kSinks; ++i)
+    EXPECT_EQ(sinks[i]->received, expected[i]) << "destination " << i;
+  const auto& c = batcher.counters();
+  EXPECT_EQ(c.datagrams, kSinks * kPackets);
+  EXPECT_EQ(c.syscalls, 1u);
+  EXPECT_EQ(c.gsoMessages, GetParam() ? kSinks : 0u);
+}
+
 TEST_P(UdpSendBatcherTest, ADatagramWrittenIntoTheBufferIsSentWithoutACopy) {
   Loop l;
   UdpSendBatcher batcher(&l.loop, GetParam());
