@@ -27,16 +27,27 @@ std::unique_ptr<PlainTransport> PlainTransport::create(uv_loop_t* loop, const Op
   std::unique_ptr<PlainTransport> t(new PlainTransport(listener, options.comedia));
   t->announced_ =
       options.listen.announcedAddress.empty() ? options.listen.ip : options.listen.announcedAddress;
-  // Datagrams only arrive from the loop, once create() has returned.
-  t->socket_ = bindSocket(
-      loop, options.listen, options,
-      [tp = t.get()](std::span<uint8_t> d, const SocketAddress& from) {
-        tp->onDatagram(d, from, false);
-      },
-      error);
-  if (!t->socket_) return nullptr;
-  t->socket_->setSendBatcher(options.sendBatcher);
-  t->socket_->setReceiveArena(options.receiveArena);
+  if (options.listen.mux != nullptr) {
+    // A shared port tells its transports apart by remote address, which comedia has not got.
+    if (options.comedia || options.rtcpListen) {
+      if (error) *error = "a shared port needs rtcp-mux and a given remote address (no comedia)";
+      return nullptr;
+    }
+    t->mux_ = options.listen.mux;
+    t->socket_ = &t->mux_->socket();
+  } else {
+    // Datagrams only arrive from the loop, once create() has returned.
+    t->ownSocket_ = bindSocket(
+        loop, options.listen, options,
+        [tp = t.get()](std::span<uint8_t> d, const SocketAddress& from) {
+          tp->onDatagram(d, from, false);
+        },
+        error);
+    if (!t->ownSocket_) return nullptr;
+    t->ownSocket_->setSendBatcher(options.sendBatcher);
+    t->ownSocket_->setReceiveArena(options.receiveArena);
+    t->socket_ = t->ownSocket_.get();
+  }
   if (options.rtcpListen) {
     t->rtcpSocket_ = bindSocket(
         loop, *options.rtcpListen, options,
@@ -68,7 +79,14 @@ std::unique_ptr<PlainTransport> PlainTransport::create(uv_loop_t* loop, const Op
 PlainTransport::PlainTransport(Listener& listener, bool comedia)
     : listener_(listener), comedia_(comedia) {}
 
-PlainTransport::~PlainTransport() = default;
+PlainTransport::~PlainTransport() {
+  if (mux_ != nullptr) mux_->remove(*this);
+}
+
+void PlainTransport::onMuxDatagram(UdpSocket&, std::span<uint8_t> datagram,
+                                   const SocketAddress& from) {
+  onDatagram(datagram, from, false);
+}
 
 const SocketAddress& PlainTransport::localRtcpAddress() const {
   return rtcpSocket_ ? rtcpSocket_->localAddress() : socket_->localAddress();
@@ -83,6 +101,9 @@ bool PlainTransport::connect(const std::optional<SocketAddress>& remote, uint16_
   if (connected_) return fail("the transport is already connected");
   if (!remote && !comedia_) return fail("a plain transport without comedia needs ip and port");
   if (remote && remote->port() == 0) return fail("the remote port is 0");
+  if (remote && mux_ != nullptr && mux_->tupleOwner(*remote) != nullptr) {
+    return fail("another transport on the shared port has this remote address");
+  }
   if (remote && rtcpSocket_ && rtcpPort == 0 && remote->port() == kMaxPort) {
     return fail("no RTCP port follows remote port 65535: give rtcp_port");
   }
@@ -99,6 +120,7 @@ bool PlainTransport::connect(const std::optional<SocketAddress>& remote, uint16_
   }
   if (remote) {
     remote_ = remote;
+    if (mux_ != nullptr) mux_->addTuple(*remote, *this);
     if (rtcpSocket_) {
       const uint16_t port =
           rtcpPort != 0 ? rtcpPort : static_cast<uint16_t>(remote->port() + kRtcpPortOffset);
@@ -159,12 +181,13 @@ void PlainTransport::onDatagram(std::span<uint8_t> datagram, const SocketAddress
 }
 
 uint64_t PlainTransport::queuedSendFailures() const {
-  return socket_->counters().queuedSendFailures +
+  // A shared socket's failures belong to no one transport: the worker counts those.
+  return (ownSocket_ ? ownSocket_->counters().queuedSendFailures : 0) +
          (rtcpSocket_ ? rtcpSocket_->counters().queuedSendFailures : 0);
 }
 
 bool PlainTransport::sendDatagram(std::span<const uint8_t> datagram, bool rtcp) {
-  UdpSocket* socket = socket_.get();
+  UdpSocket* socket = socket_;
   const std::optional<SocketAddress>* to = &remote_;
   if (rtcp && rtcpSocket_) {
     socket = rtcpSocket_.get();

@@ -19,11 +19,12 @@
 #include "transport/SocketAddress.hpp"
 #include "transport/SrtpParameters.hpp"
 #include "transport/SrtpSession.hpp"
+#include "transport/UdpMux.hpp"
 #include "transport/UdpSocket.hpp"
 
 namespace switchyard::transport {
 
-class PlainTransport final : public MediaTransport {
+class PlainTransport final : public MediaTransport, private UdpMux::Endpoint {
  public:
   class Listener : public MediaTransport::Listener {
    public:
@@ -36,6 +37,10 @@ class PlainTransport final : public MediaTransport {
     std::string ip;
     std::string announcedAddress;  // empty: announce ip
     uint16_t port = 0;             // 0: from the port range
+    // The worker's shared socket for ip, to use instead of one of the transport's own (null:
+    // bind one). Needs rtcp-mux and a remote address (no comedia); it must outlive the
+    // transport.
+    UdpMux* mux = nullptr;
   };
 
   struct Options {
@@ -103,13 +108,17 @@ class PlainTransport final : public MediaTransport {
  private:
   PlainTransport(Listener& listener, bool comedia);
   void onDatagram(std::span<uint8_t> datagram, const SocketAddress& from, bool rtcpSocket);
+  void onMuxDatagram(UdpSocket& socket, std::span<uint8_t> datagram,
+                     const SocketAddress& from) override;
   bool sendDatagram(std::span<const uint8_t> datagram, bool rtcp);
 
   Listener& listener_;
   bool comedia_;
   bool connected_ = false;
   std::string announced_;
-  std::unique_ptr<UdpSocket> socket_;
+  UdpSocket* socket_ = nullptr;  // ownSocket_, or the shared one of mux_
+  std::unique_ptr<UdpSocket> ownSocket_;
+  UdpMux* mux_ = nullptr;
   std::unique_ptr<UdpSocket> rtcpSocket_;  // null with rtcp-mux
   std::optional<SocketAddress> remote_;
   std::optional<SocketAddress> remoteRtcp_;

@@ -75,23 +75,36 @@ std::unique_ptr<WebRtcTransport> WebRtcTransport::create(
   t->ice_ = std::make_unique<IceServer>(std::move(*ice));
   for (size_t i = 0; i < options.listenIps.size(); ++i) {
     const auto& listen = options.listenIps[i];
-    // Datagrams only arrive from the loop, after sockets_ holds this socket at index i.
-    auto socket = UdpSocket::bind(
-        loop, listen.ip, options.minPort, options.maxPort,
-        [tp = t.get(), i](std::span<uint8_t> d, const SocketAddress& from) {
-          tp->onDatagram(*tp->sockets_[i], d, from);
-        },
-        error);
-    if (!socket) return nullptr;
-    socket->setSendBatcher(options.sendBatcher);
-    socket->setReceiveArena(options.receiveArena);
+    UdpSocket* socket = nullptr;
+    if (listen.mux != nullptr) {
+      // Another transport's ufrag on this port would take our checks: refuse rather than share.
+      if (!listen.mux->addUsernameFragment(t->iceUfrag_, *t)) {
+        if (error) *error = "ICE ufrag already in use on the shared port";
+        return nullptr;
+      }
+      socket = &listen.mux->socket();
+    } else {
+      // Datagrams only arrive from the loop, after sockets_ holds this socket at index i.
+      auto own = UdpSocket::bind(
+          loop, listen.ip, options.minPort, options.maxPort,
+          [tp = t.get(), i](std::span<uint8_t> d, const SocketAddress& from) {
+            tp->onDatagram(*tp->sockets_[i], d, from);
+          },
+          error);
+      if (!own) return nullptr;
+      own->setSendBatcher(options.sendBatcher);
+      own->setReceiveArena(options.receiveArena);
+      socket = own.get();
+      t->ownSockets_.push_back(std::move(own));
+    }
     IceCandidate c;
     c.foundation = "udp" + std::to_string(i);
     c.priority = hostPriority(i);
     c.address = listen.announcedAddress.empty() ? listen.ip : listen.announcedAddress;
     c.port = socket->localAddress().port();
     t->candidates_.push_back(std::move(c));
-    t->sockets_.push_back(std::move(socket));
+    t->sockets_.push_back(socket);
+    t->muxes_.push_back(listen.mux);
   }
   if (t->sockets_.empty()) {
     if (error) *error = "no listen IP";
@@ -115,6 +128,8 @@ WebRtcTransport::~WebRtcTransport() {
   if (dtls_) dtls_->close();
   dtls_.reset();
   if (ice_) ice_->close();
+  for (UdpMux* mux : muxes_)
+    if (mux != nullptr) mux->remove(*this);
 }
 
 IceState WebRtcTransport::iceState() const {
@@ -158,6 +173,9 @@ void WebRtcTransport::restartIce(std::optional<std::string> remoteUfrag) {
   // Keep the old credentials if the new ones are refused, so the session goes on.
   std::optional<std::string_view> remote;
   if (remoteUfrag) remote = *remoteUfrag;
+  // On a shared port the new ufrag must route to us before the peer's first check with it.
+  for (UdpMux* mux : muxes_)
+    if (mux != nullptr && !mux->addUsernameFragment(credentials->ufrag, *this)) return;
   if (!ice_->restart(credentials->ufrag, credentials->password, remote)) return;
   iceUfrag_ = credentials->ufrag;
   icePassword_ = credentials->password;
@@ -203,6 +221,11 @@ void WebRtcTransport::onDatagram(UdpSocket& socket, std::span<uint8_t> datagram,
   }
 }
 
+void WebRtcTransport::onMuxDatagram(UdpSocket& socket, std::span<uint8_t> datagram,
+                                    const SocketAddress& from) {
+  onDatagram(socket, datagram, from);
+}
+
 void WebRtcTransport::onStun(UdpSocket& socket, std::span<uint8_t> datagram,
                              const SocketAddress& from) {
   const uint64_t nowMs = uv_now(loop_);
@@ -212,6 +235,9 @@ void WebRtcTransport::onStun(UdpSocket& socket, std::span<uint8_t> datagram,
     socket.send(std::span(stunResponse_).first(result.responseSize), from);
   }
   if (!result.validCheck()) return;
+  // On a shared port, DTLS and SRTP from this tuple now come to us.
+  for (size_t i = 0; i < sockets_.size(); ++i)
+    if (sockets_[i] == &socket && muxes_[i] != nullptr) muxes_[i]->addTuple(from, *this);
   if (ice_->selectedTuple() && *ice_->selectedTuple() == from) selectedSocket_ = &socket;
   // Before a pair is nominated, answer on the latest validated one: the controlling agent may
   // start DTLS as soon as a check succeeded (mediasoup and libwebrtc's ICE-lite peers do the
@@ -240,8 +266,9 @@ void WebRtcTransport::onSrtp(std::span<uint8_t> datagram, bool rtcp) {
 }
 
 uint64_t WebRtcTransport::queuedSendFailures() const {
+  // A shared socket's failures belong to no one transport: the worker counts those.
   uint64_t n = 0;
-  for (const auto& socket : sockets_)
+  for (const auto& socket : ownSockets_)
     n += socket->counters().queuedSendFailures;
   return n;
 }
@@ -260,7 +287,7 @@ bool WebRtcTransport::sendDatagram(std::span<const uint8_t> datagram) {
     return false;
   }
   UdpSocket* socket = selected ? selectedSocket_ : unnominatedSocket_;
-  if (socket == nullptr) socket = sockets_.front().get();
+  if (socket == nullptr) socket = sockets_.front();
   if (!socket->send(datagram, *tuple)) {
     ++counters_.sendFailures;
     return false;

@@ -25,6 +25,7 @@
 #include "transport/MediaTransport.hpp"
 #include "transport/SocketAddress.hpp"
 #include "transport/SrtpSession.hpp"
+#include "transport/UdpMux.hpp"
 #include "transport/UdpSocket.hpp"
 #include "transport/UvTimer.hpp"
 
@@ -37,7 +38,7 @@ struct IceCandidate {
   uint16_t port = 0;
 };
 
-class WebRtcTransport final : public MediaTransport {
+class WebRtcTransport final : public MediaTransport, private UdpMux::Endpoint {
  public:
   class Listener : public MediaTransport::Listener {
    public:
@@ -49,6 +50,9 @@ class WebRtcTransport final : public MediaTransport {
   struct ListenIp {
     std::string ip;
     std::string announcedAddress;  // empty: announce ip
+    // The worker's shared socket for ip, to use instead of a socket of the transport's own
+    // (null: bind one from the port range). It must outlive the transport.
+    UdpMux* mux = nullptr;
   };
 
   struct Options {
@@ -122,6 +126,8 @@ class WebRtcTransport final : public MediaTransport {
   WebRtcTransport(uv_loop_t* loop, std::shared_ptr<const DtlsCertificate> certificate,
                   Listener& listener);
   void onDatagram(UdpSocket& socket, std::span<uint8_t> datagram, const SocketAddress& from);
+  void onMuxDatagram(UdpSocket& socket, std::span<uint8_t> datagram,
+                     const SocketAddress& from) override;
   void onStun(UdpSocket& socket, std::span<uint8_t> datagram, const SocketAddress& from);
   void onSrtp(std::span<uint8_t> datagram, bool rtcp);
   void onConsentTimer();
@@ -131,7 +137,10 @@ class WebRtcTransport final : public MediaTransport {
   std::shared_ptr<const DtlsCertificate> certificate_;
   Listener& listener_;
   std::unique_ptr<Callbacks> callbacks_;
-  std::vector<std::unique_ptr<UdpSocket>> sockets_;
+  // One socket per listen IP: the transport's own, or a shared one (muxes_[i] not null).
+  std::vector<UdpSocket*> sockets_;
+  std::vector<UdpMux*> muxes_;
+  std::vector<std::unique_ptr<UdpSocket>> ownSockets_;
   std::vector<IceCandidate> candidates_;
   std::string iceUfrag_;
   std::string icePassword_;

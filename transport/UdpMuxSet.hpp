@@ -1,0 +1,44 @@
+#pragma once
+// A worker's shared UDP sockets (UdpMux), one per listen IP and port, bound when a transport
+// first asks for one and kept for the worker's life: a shared port stays the same for every
+// transport that asks for it, so it can be opened in a firewall once.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transport/UdpMux.hpp"
+
+namespace switchyard::transport {
+
+class UdpMuxSet {
+ public:
+  UdpMuxSet(uv_loop_t* loop, uint16_t minPort, uint16_t maxPort, UdpSendBatcher* batcher,
+            UdpReceiveArena* arena);
+
+  // The shared socket for ip and port; port 0 means ip's default shared port, picked from the
+  // worker's range when first asked for. null with a reason when it cannot be bound.
+  UdpMux* get(const std::string& ip, uint16_t port, std::string* error);
+
+  const std::vector<std::unique_ptr<UdpMux>>& muxes() const { return muxes_; }
+
+ private:
+  struct Entry {
+    std::string ip;
+    uint16_t requestedPort;  // 0 for the IP's default one
+    UdpMux* mux;
+  };
+
+  uv_loop_t* loop_;
+  uint16_t minPort_;
+  uint16_t maxPort_;
+  UdpSendBatcher* batcher_;
+  UdpReceiveArena* arena_;
+  std::vector<std::unique_ptr<UdpMux>> muxes_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace switchyard::transport
