@@ -120,6 +120,11 @@ void Router::createWebRtcTransport(control::ChannelRequest& request) {
     transport::WebRtcTransport::ListenIp ip;
     ip.ip = info->ip()->str();
     if (info->announced_address()) ip.announcedAddress = info->announced_address()->str();
+    if (info->shared()) {
+      std::string error;
+      ip.mux = sharedSocket(ip.ip, info->port(), &error);
+      if (!ip.mux) return request.error(ErrorType::ERROR, error);
+    }
     options.listenIps.push_back(std::move(ip));
   }
   if (options.listenIps.empty()) {
@@ -162,6 +167,16 @@ void Router::createPlainTransport(control::ChannelRequest& request) {
   options.receiveArena = context_.receiveArena;
   options.listen = listen(*info);
   if (rtcpInfo) options.rtcpListen = listen(*rtcpInfo);
+  if (info->shared() || (rtcpInfo && rtcpInfo->shared())) {
+    if (rtcpInfo || body->comedia()) {
+      return request.error(ErrorType::TYPE_ERROR,
+                           "a shared port needs rtcp-mux and no comedia: transports on it are "
+                           "told apart by the remote address given at connect");
+    }
+    std::string error;
+    options.listen.mux = sharedSocket(options.listen.ip, info->port(), &error);
+    if (!options.listen.mux) return request.error(ErrorType::ERROR, error);
+  }
   options.comedia = body->comedia();
   if (body->enable_srtp()) {
     options.srtp = body->srtp_crypto_suite() == fbs::transport::SrtpCryptoSuite::AEAD_AES_128_GCM
@@ -174,6 +189,14 @@ void Router::createPlainTransport(control::ChannelRequest& request) {
   Transport& t = *transport;
   transports_.emplace(id, std::move(transport));
   t.acceptWithDump(request);
+}
+
+transport::UdpMux* Router::sharedSocket(const std::string& ip, uint16_t port, std::string* error) {
+  if (context_.udpMuxes == nullptr) {
+    *error = "this worker has no shared ports";
+    return nullptr;
+  }
+  return context_.udpMuxes->get(ip, port, error);
 }
 
 void Router::closeTransport(control::ChannelRequest& request) {

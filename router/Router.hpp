@@ -45,6 +45,8 @@ class Router final : private RouterLink {
   void dump(control::ChannelRequest& request);
   void createWebRtcTransport(control::ChannelRequest& request);
   void createPlainTransport(control::ChannelRequest& request);
+  // The worker's shared socket for a listen info that asks to share one (null with a reason).
+  transport::UdpMux* sharedSocket(const std::string& ip, uint16_t port, std::string* error);
   void closeTransport(control::ChannelRequest& request);
 
   // RouterLink

@@ -16,6 +16,7 @@
 #include "router/Consumer.hpp"
 #include "router/Producer.hpp"
 #include "transport/PlainTransport.hpp"
+#include "transport/UdpMuxSet.hpp"
 #include "transport/WebRtcTransport.hpp"
 
 namespace switchyard::router {
@@ -49,6 +50,8 @@ struct TransportContext {
   transport::UdpSendBatcher* sendBatcher = nullptr;
   // The loop's shared UDP receive arena, owned by the worker (null: per-socket buffers).
   transport::UdpReceiveArena* receiveArena = nullptr;
+  // The worker's shared UDP sockets, for listen infos that ask to share (null: none allowed).
+  transport::UdpMuxSet* udpMuxes = nullptr;
 };
 
 class Transport final : private transport::WebRtcTransport::Listener,

@@ -570,3 +570,135 @@ TEST_F(WorkerPlainTransport, AProducerWithoutSsrcTakesTheFirstStreamOfItsPayload
 }
 
 }  // namespace
+
+// Viewers on the worker's shared port: one port for all, each gets the stream, and what a
+// viewer sends to that port (a PLI here) reaches its own transport only.
+class WorkerPlainTransportSharedPort : public WorkerPlainTransport {
+ protected:
+  control::PlainTransportOptions sharedOptions() {
+    control::PlainTransportOptions o = plainOptions(false, std::nullopt);
+    o.listen.shared = true;
+    return o;
+  }
+};
+
+TEST_F(WorkerPlainTransportSharedPort, ViewersShareOnePortAndFeedbackReachesItsOwnTransport) {
+  constexpr size_t kViewers = 3;
+  auto publisher = create(plainOptions(true, std::nullopt));
+  ASSERT_TRUE(publisher);
+  control::ProduceOptions po;
+  po.kind = control::MediaKind::kVideo;
+  po.rtpParameters.codecs.push_back({"video/VP8", kProducerPayloadType, 90000, 1, {}, {}});
+  po.rtpParameters.encodings.push_back({kProducerSsrc, "", std::nullopt});
+  auto produced = await<std::string>([&](auto cb) { publisher->produce(po, cb); });
+  ASSERT_TRUE(produced && produced->ok());
+
+  std::vector<std::shared_ptr<control::PlainTransport>> viewers;
+  std::vector<std::unique_ptr<UdpPeer>> peers;
+  for (size_t i = 0; i < kViewers; ++i) {
+    viewers.push_back(create(sharedOptions()));
+    ASSERT_TRUE(viewers.back());
+    peers.push_back(std::make_unique<UdpPeer>());
+    auto r = connect(*viewers.back(), {kLoopback, peers.back()->port(), 0, std::nullopt});
+    ASSERT_TRUE(r && r->ok()) << (r && !r->ok() ? r->error().describe() : "timeout");
+    control::ConsumeOptions co;
+    co.producerId = produced->value();
+    co.rtpParameters.codecs.push_back({"video/VP8", kConsumerPayloadType, 90000, 1, {}, {}});
+    co.rtpParameters.encodings.push_back({kConsumerSsrc + uint32_t(i), "", std::nullopt});
+    auto consumed = await<std::string>([&](auto cb) { viewers.back()->consume(co, cb); });
+    ASSERT_TRUE(consumed && consumed->ok());
+  }
+  const uint16_t sharedPort = viewers[0]->info().tuple.localPort;
+  for (const auto& v : viewers)
+    EXPECT_EQ(v->info().tuple.localPort, sharedPort);
+  EXPECT_NE(publisher->info().tuple.localPort, sharedPort);
+
+  UdpPeer publisherPeer;
+  for (size_t i = 0; i < kPackets; ++i) {
+    publisherPeer.send(rtpPacket(static_cast<uint16_t>(kFirstSequence + i),
+                                 static_cast<uint32_t>(1000 + i * 3000), vp8Payload(i)),
+                       publisher->info().tuple.localPort);
+  }
+  std::vector<size_t> received(kViewers, 0);
+  runUntil(
+      &loop_,
+      [&] {
+        for (size_t i = 0; i < kViewers; ++i) {
+          while (auto d = peers[i]->poll()) {
+            if (isRtcp(*d)) continue;
+            EXPECT_EQ(readU32(*d, 8), kConsumerSsrc + i) << "viewer " << i;
+            ++received[i];
+          }
+        }
+        return std::all_of(received.begin(), received.end(),
+                           [](size_t n) { return n >= kPackets; });
+      },
+      kForwardTimeoutMs);
+  EXPECT_EQ(received, std::vector<size_t>(kViewers, kPackets));
+
+  // Viewer 1 asks for a keyframe (RFC 4585 section 6.3.1 PLI) on the shared port: it goes to
+  // its transport, whose consumer asks the publisher.
+  const uint32_t media = kConsumerSsrc + 1;
+  const Bytes pli = {0x81,
+                     206,
+                     0,
+                     2,
+                     0,
+                     0,
+                     0,
+                     9,
+                     uint8_t(media >> 24),
+                     uint8_t(media >> 16),
+                     uint8_t(media >> 8),
+                     uint8_t(media)};
+  peers[1]->send(pli, sharedPort);
+  bool publisherGotPli = false;
+  runUntil(
+      &loop_,
+      [&] {
+        while (auto d = publisherPeer.poll())
+          if (d->size() >= 12 && (*d)[1] == 206 && ((*d)[0] & 0x1F) == 1 &&
+              readU32(*d, 8) == kProducerSsrc)
+            publisherGotPli = true;
+        return publisherGotPli;
+      },
+      kForwardTimeoutMs);
+  EXPECT_TRUE(publisherGotPli);
+  for (size_t i = 0; i < kViewers; ++i) {
+    EXPECT_EQ(stats(*viewers[i]).rtcpReceived, i == 1 ? 1u : 0u) << "viewer " << i;
+  }
+
+  // A stranger on the shared port reaches no transport.
+  UdpPeer stranger;
+  stranger.send(pli, sharedPort);
+  settle();
+  for (size_t i = 0; i < kViewers; ++i)
+    EXPECT_EQ(stats(*viewers[i]).rtcpReceived, i == 1 ? 1u : 0u) << "viewer " << i;
+}
+
+TEST_F(WorkerPlainTransportSharedPort, RefusesWhatItCannotDemultiplex) {
+  // comedia: the port could not tell whose first packet it is.
+  control::PlainTransportOptions comedia = sharedOptions();
+  comedia.comedia = true;
+  auto r = tryCreate(comedia);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_FALSE(r->ok());
+  EXPECT_NE(r->error().reason.find("shared port needs rtcp-mux and no comedia"), std::string::npos)
+      << r->error().reason;
+  // Two transports connected to one remote address.
+  auto a = create(sharedOptions());
+  auto b = create(sharedOptions());
+  ASSERT_TRUE(a && b);
+  UdpPeer peer;
+  auto ok = connect(*a, {kLoopback, peer.port(), 0, std::nullopt});
+  ASSERT_TRUE(ok && ok->ok());
+  auto clash = connect(*b, {kLoopback, peer.port(), 0, std::nullopt});
+  ASSERT_TRUE(clash.has_value());
+  ASSERT_FALSE(clash->ok());
+  EXPECT_NE(clash->error().reason.find("another transport on the shared port"), std::string::npos)
+      << clash->error().reason;
+  // Once a is closed, its address is free again.
+  await<void>([&](auto cb) { a->close(cb); });
+  auto retry = connect(*b, {kLoopback, peer.port(), 0, std::nullopt});
+  ASSERT_TRUE(retry && retry->ok()) << (retry && !retry->ok() ? retry->error().describe() : "");
+}

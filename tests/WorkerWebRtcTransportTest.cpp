@@ -291,3 +291,71 @@ TEST_F(WorkerWebRtcTransport, ProducersAndConsumersAnswerTheirMethodsAndCloseTog
 }
 
 }  // namespace
+
+// WebRTC transports on the worker's shared port: one port, each transport's checks answered
+// with its own credentials, media from a validated tuple routed to its transport only, and the
+// port's own counters for what reached no transport.
+TEST_F(WorkerWebRtcTransport, TransportsOnASharedPortAreToldApartByUfragThenTuple) {
+  std::vector<std::shared_ptr<control::WebRtcTransport>> shared;
+  for (int i = 0; i < 2; ++i) {
+    auto t = await<std::shared_ptr<control::WebRtcTransport>>([&](auto cb) {
+      control::ListenIp ip{"127.0.0.1", "", true};
+      router_->createWebRtcTransport({ip}, cb);
+    });
+    ASSERT_TRUE(t && t->ok()) << (t && !t->ok() ? t->error().describe() : "timeout");
+    shared.push_back(t->value());
+  }
+  const uint16_t port = shared[0]->info().candidates[0].port;
+  EXPECT_EQ(shared[1]->info().candidates[0].port, port);
+  EXPECT_NE(transport_->info().candidates[0].port, port);  // asked for a port of its own
+
+  // Each peer's check reaches the transport its ufrag names, answered with that password.
+  UdpPeer peers[2];
+  for (int i = 0; i < 2; ++i) {
+    const auto& info = shared[i]->info();
+    peers[i].send(bindingRequest(info.iceUsernameFragment + ":peer", info.icePassword, true), port);
+    auto response = peers[i].receive(1000);
+    ASSERT_TRUE(response.has_value()) << "transport " << i;
+    auto msg = transport::StunMessage::parse(*response);
+    ASSERT_TRUE(msg.ok());
+    EXPECT_EQ(msg->messageClass(), transport::StunClass::kSuccess);
+    EXPECT_TRUE(msg->verifyMessageIntegrity(*transport::StunKey::fromPassword(info.icePassword)));
+  }
+  // SRTP-looking datagrams from peer 1's validated tuple reach transport 1 only (dropped there:
+  // no DTLS keys yet); from a stranger they reach no transport.
+  const std::vector<uint8_t> srtp(100, 0x80);
+  for (int k = 0; k < 3; ++k)
+    peers[1].send(srtp, port);
+  UdpPeer stranger;
+  stranger.send(srtp, port);
+  stranger.send(bindingRequest("nosuchufrag:peer", "password-of-nobody-at-all-0123", true), port);
+  settle();
+  auto statsOf = [&](control::WebRtcTransport& t) {
+    auto s = await<control::TransportStats>([&](auto cb) { t.getStats(cb); });
+    EXPECT_TRUE(s && s->ok());
+    return s && s->ok() ? s->value() : control::TransportStats{};
+  };
+  EXPECT_EQ(statsOf(*shared[1]).droppedNotConnected, 3u);
+  EXPECT_EQ(statsOf(*shared[0]).droppedNotConnected, 0u);
+  auto dump = await<control::WorkerDump>([&](auto cb) { worker_->dump(cb); });
+  ASSERT_TRUE(dump && dump->ok());
+  ASSERT_EQ(dump->value().sharedPorts.size(), 1u);
+  const auto& p = dump->value().sharedPorts[0];
+  EXPECT_EQ(p.ip, "127.0.0.1");
+  EXPECT_EQ(p.port, port);
+  EXPECT_EQ(p.iceUfrags, 2u);
+  EXPECT_EQ(p.tuples, 2u);
+  EXPECT_EQ(p.routedByUfrag, 2u);
+  EXPECT_EQ(p.routedByTuple, 3u);
+  EXPECT_EQ(p.droppedUnknownTuple, 1u);
+  EXPECT_EQ(p.droppedUnknownUfrag, 1u);
+  EXPECT_EQ(p.datagramsReceived, 7u);
+  EXPECT_EQ(p.datagramsSent, 2u);
+
+  // Closing a transport takes its ufrag and tuples off the port.
+  await<void>([&](auto cb) { shared[1]->close(cb); });
+  dump = await<control::WorkerDump>([&](auto cb) { worker_->dump(cb); });
+  ASSERT_TRUE(dump && dump->ok());
+  EXPECT_EQ(dump->value().sharedPorts[0].iceUfrags, 1u);
+  EXPECT_EQ(dump->value().sharedPorts[0].tuples, 1u);
+}

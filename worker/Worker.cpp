@@ -99,6 +99,10 @@ int Worker::run() {
                                                                settings_.udpSendBatchSlots);
     transportContext_.sendBatcher = sendBatcher_.get();
   }
+  udpMuxes_ = std::make_unique<transport::UdpMuxSet>(
+      loop_, settings_.rtcMinPort, settings_.rtcMaxPort, transportContext_.sendBatcher,
+      transportContext_.receiveArena);
+  transportContext_.udpMuxes = udpMuxes_.get();
 
   channel_.notify("", fbs::notification::Event::WORKER_RUNNING,
                   fbs::notification::Body::Worker_RunningNotification,
@@ -118,6 +122,9 @@ void Worker::close(std::string_view reason) {
   closing_ = true;
   spdlog::info("worker {} closing: {}", settings_.workerId, reason);
   routers_.clear();
+  // After the routers, whose transports use them; before the batcher they flush into.
+  transportContext_.udpMuxes = nullptr;
+  udpMuxes_.reset();
   // After the routers (their sockets flush into it on close); its handles close with the loop.
   transportContext_.sendBatcher = nullptr;
   transportContext_.receiveArena = nullptr;
@@ -200,8 +207,22 @@ void Worker::dump(control::ChannelRequest& request) {
     std::vector<flatbuffers::Offset<flatbuffers::String>> tags;
     for (const auto& t : logging_.tags())
       tags.push_back(b.CreateString(t));
+    std::vector<flatbuffers::Offset<fbs::worker::SharedPortStats>> ports;
+    if (udpMuxes_) {
+      for (const auto& mux : udpMuxes_->muxes()) {
+        const auto& m = mux->counters();
+        const auto& s = mux->socket().counters();
+        ports.push_back(fbs::worker::CreateSharedPortStatsDirect(
+            b, mux->localAddress().ip().c_str(), mux->localAddress().port(),
+            static_cast<uint32_t>(mux->tupleCount()),
+            static_cast<uint32_t>(mux->usernameFragmentCount()), s.datagramsReceived,
+            s.bytesReceived, s.datagramsSent, s.bytesSent, m.routedByTuple, m.routedByUfrag,
+            m.droppedUnknownTuple, m.droppedUnknownUfrag, m.droppedMalformedStun,
+            s.sendFailures + s.queuedSendFailures));
+      }
+    }
     return fbs::worker::CreateDumpResponseDirect(b, settings_.workerId, pid_, &ids, stats,
-                                                 logging_.level().c_str(), &tags);
+                                                 logging_.level().c_str(), &tags, &ports);
   });
 }
 

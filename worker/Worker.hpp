@@ -42,6 +42,8 @@ class Worker {
   // Declared before the routers: their sockets use it, so it is destroyed after them.
   std::unique_ptr<transport::UdpSendBatcher> sendBatcher_;
   std::unique_ptr<transport::UdpReceiveArena> receiveArena_;
+  // Shared sockets use the batcher and arena: declared after them, reset before them.
+  std::unique_ptr<transport::UdpMuxSet> udpMuxes_;
   std::map<std::string, std::unique_ptr<router::Router>, std::less<>> routers_;
   uv_signal_t sigterm_{};
   uv_signal_t sigint_{};

@@ -29,6 +29,15 @@ WorkerDump readWorkerDump(const fbs::worker::DumpResponse& body) {
                c->error_responses(), c->logs_dropped(),    c->write_queue_bytes()};
   d.logLevel = body.log_level() ? body.log_level()->str() : "";
   d.logTags = readStrings(body.log_tags());
+  if (const auto* ports = body.shared_ports()) {
+    for (const auto* p : *ports) {
+      d.sharedPorts.push_back({p->ip()->str(), p->port(), p->tuples(), p->ice_ufrags(),
+                               p->datagrams_received(), p->bytes_received(), p->datagrams_sent(),
+                               p->bytes_sent(), p->routed_by_tuple(), p->routed_by_ufrag(),
+                               p->dropped_unknown_tuple(), p->dropped_unknown_ufrag(),
+                               p->dropped_malformed_stun(), p->send_failures()});
+    }
+  }
   return d;
 }
 

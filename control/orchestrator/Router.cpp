@@ -32,7 +32,7 @@ void Router::createWebRtcTransport(std::vector<ListenIp> listenIps,
         for (const auto& l : listenIps) {
           infos.push_back(fbs::common::CreateListenInfoDirect(
               b, fbs::common::Protocol::UDP, l.ip.c_str(),
-              l.announcedAddress.empty() ? nullptr : l.announcedAddress.c_str()));
+              l.announcedAddress.empty() ? nullptr : l.announcedAddress.c_str(), 0, l.shared));
         }
         auto body = fbs::router::CreateCreateWebRtcTransportRequestDirect(b, id.c_str(), &infos);
         return std::pair{fbs::request::Body::Router_CreateWebRtcTransportRequest, body.Union()};
@@ -88,8 +88,9 @@ void Router::createPlainTransport(PlainTransportOptions options,
         const char* announced = options.listen.announcedAddress.empty()
                                     ? nullptr
                                     : options.listen.announcedAddress.c_str();
-        auto listen = fbs::common::CreateListenInfoDirect(
-            b, fbs::common::Protocol::UDP, options.listen.ip.c_str(), announced, options.port);
+        auto listen = fbs::common::CreateListenInfoDirect(b, fbs::common::Protocol::UDP,
+                                                          options.listen.ip.c_str(), announced,
+                                                          options.port, options.listen.shared);
         flatbuffers::Offset<fbs::common::ListenInfo> rtcp = 0;
         if (!options.rtcpMux) {
           rtcp = fbs::common::CreateListenInfoDirect(b, fbs::common::Protocol::UDP,

@@ -34,6 +34,24 @@ struct ChannelStats {
   uint64_t writeQueueBytes = 0;
 };
 
+// A worker's shared UDP port (ListenIp::shared) and its counters.
+struct SharedPortStats {
+  std::string ip;
+  uint16_t port = 0;
+  uint32_t tuples = 0;
+  uint32_t iceUfrags = 0;
+  uint64_t datagramsReceived = 0;
+  uint64_t bytesReceived = 0;
+  uint64_t datagramsSent = 0;
+  uint64_t bytesSent = 0;
+  uint64_t routedByTuple = 0;
+  uint64_t routedByUfrag = 0;
+  uint64_t droppedUnknownTuple = 0;
+  uint64_t droppedUnknownUfrag = 0;
+  uint64_t droppedMalformedStun = 0;
+  uint64_t sendFailures = 0;
+};
+
 struct WorkerDump {
   uint32_t workerId = 0;
   uint32_t pid = 0;
@@ -41,6 +59,7 @@ struct WorkerDump {
   ChannelStats channel;
   std::string logLevel;
   std::vector<std::string> logTags;
+  std::vector<SharedPortStats> sharedPorts;
 };
 
 struct ResourceUsage {
@@ -73,6 +92,9 @@ struct RouterDump {
 struct ListenIp {
   std::string ip;
   std::string announcedAddress;  // empty: announce ip
+  // Use the worker's shared port for ip (one UDP socket for all the transports that ask)
+  // instead of a port of the transport's own. Plain transports: needs rtcp-mux, no comedia.
+  bool shared = false;
 };
 
 struct IceCandidateInfo {
