@@ -15,7 +15,7 @@ TEST(ServerConfig, JsonValuesApplyOverDefaults) {
     { "http": { "listen": "[::1]:9000" },
       "workers": { "count": 3, "logLevel": "debug", "logTags": ["ice"] },
       "rtc": { "minPort": 20000, "maxPort": 20100, "listenIps": ["127.0.0.1"],
-               "announcedIp": "203.0.113.7" },
+               "announcedIp": "203.0.113.7", "sharedPort": false },
       "log": { "level": "warn" },
       "auth": { "keys": { "k1": "0123456789abcdef" } } })");
   ASSERT_FALSE(e) << *e;
@@ -27,6 +27,8 @@ TEST(ServerConfig, JsonValuesApplyOverDefaults) {
   EXPECT_EQ(c.rtcMinPort, 20000);
   EXPECT_EQ(c.listenIps, std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(c.announcedIp, "203.0.113.7");
+  EXPECT_FALSE(c.rtcSharedPort);
+  EXPECT_TRUE(ServerConfig{}.rtcSharedPort);  // on unless turned off
   EXPECT_EQ(c.logLevel, "warn");
   EXPECT_EQ(c.apiKeys.at("k1"), "0123456789abcdef");
   EXPECT_FALSE(c.openLoopbackAccess);
@@ -60,6 +62,7 @@ TEST(ServerConfig, BadDocumentsAreErrorsNotCrashes) {
       {R"({"http": {"listen": "nohost"}})", "is not ADDR:PORT"},
       {R"({"http": {"listen": "1.2.3.4:99999"}})", "no valid port"},
       {R"({"auth": {"keys": {"k": 5}}})", "wrong type"},
+      {R"({"rtc": {"sharedPort": "yes"}})", "rtc.sharedPort: true or false"},
       // Found by ServerConfigFuzz: a number too large for any type threw out_of_range.
       {R"({"de:v":77777777e7777700})", "not valid JSON"},
       {"{\"a\":1e99999}", "not valid JSON"},
@@ -85,6 +88,15 @@ TEST(ServerConfig, CommandLineFlagsOverrideAndValidate) {
   EXPECT_EQ(c.rtcMinPort, 30000);
   EXPECT_EQ(c.rtcMaxPort, 30010);
   EXPECT_EQ(c.listenIps, std::vector<std::string>{"127.0.0.2"});
+
+  const char* own[] = {"switchyard", "--rtc-shared-port", "off"};
+  auto o = parseServerCommandLine(3, const_cast<char**>(own));
+  ASSERT_TRUE(std::holds_alternative<ServerConfig>(o));
+  EXPECT_FALSE(std::get<ServerConfig>(o).rtcSharedPort);
+  const char* unclear[] = {"switchyard", "--rtc-shared-port=maybe"};
+  auto u = parseServerCommandLine(2, const_cast<char**>(unclear));
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(u));
+  EXPECT_EQ(std::get<ConfigError>(u).message, "--rtc-shared-port: on or off");
 
   const char* weak[] = {"switchyard", "--announced-ip", "example.com"};
   auto w = parseServerCommandLine(3, const_cast<char**>(weak));

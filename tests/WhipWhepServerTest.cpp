@@ -446,9 +446,11 @@ class WhipWhepServer : public ::testing::Test {
  protected:
   void SetUp() override {
     port_ = freePort();
-    server_ = std::make_unique<ServerProcess>(
-        std::vector<std::string>{"--dev", "--http-listen", "127.0.0.1:" + std::to_string(port_),
-                                 "--workers", "1", "--rtc-ports", kRtcPorts});
+    std::vector<std::string> args = {
+        "--dev",       "--http-listen", "127.0.0.1:" + std::to_string(port_), "--workers", "1",
+        "--rtc-ports", kRtcPorts};
+    args.insert(args.end(), extraArgs_.begin(), extraArgs_.end());
+    server_ = std::make_unique<ServerProcess>(args);
     ASSERT_TRUE(server_->waitHealthy(port_)) << server_->output();
   }
   void TearDown() override {
@@ -463,6 +465,16 @@ class WhipWhepServer : public ::testing::Test {
 
   uint16_t port_ = 0;
   std::unique_ptr<ServerProcess> server_;
+  std::vector<std::string> extraArgs_;  // set by a derived fixture before SetUp
+};
+
+// WebRTC transports each on a port of their own, as with --rtc-shared-port off.
+class WhipWhepServerOwnPorts : public WhipWhepServer {
+ protected:
+  void SetUp() override {
+    extraArgs_ = {"--rtc-shared-port", "off"};
+    WhipWhepServer::SetUp();
+  }
 };
 
 struct BadOffer {
@@ -805,7 +817,7 @@ struct DropCounts {
   uint64_t unknownKind = 0, stun = 0, unknownTuple = 0, notConnected = 0, bytes = 0;
 };
 
-TEST_F(WhipWhepServer, ForgedAndGarbageDatagramsAreCountedByCauseAndChangeNothing) {
+TEST_F(WhipWhepServerOwnPorts, ForgedAndGarbageDatagramsAreCountedByCauseAndChangeNothing) {
   Session pub = createSession(port_, "/whip/attacked", sdpFixture("aiortc-publish-offer.sdp"));
   Session viewer = createSession(port_, "/whep/attacked", sdpFixture("aiortc-recvonly-offer.sdp"));
   Session bystander = createSession(port_, "/whip/bystander", sdpFixture("gst-vp8-opus-offer.sdp"));
@@ -929,6 +941,103 @@ TEST_F(WhipWhepServer, ForgedAndGarbageDatagramsAreCountedByCauseAndChangeNothin
   for (const Session* s : {&pub, &viewer, &bystander, &after})
     EXPECT_EQ(request(port_, "DELETE", s->location).status, 200) << s->location;
   expectNothingAllocated(port_);
+}
+
+// The same attack on the shared port (the default): a forged check that names a session's
+// ufrag reaches that session (401, counted there); everything else reaches no session and is
+// counted by the port, under its cause, in /api/workers. No other session sees anything.
+TEST_F(WhipWhepServer, OnTheSharedPortWhatReachesNoSessionIsCountedByThePort) {
+  Session pub = createSession(port_, "/whip/attacked", sdpFixture("aiortc-publish-offer.sdp"));
+  Session viewer = createSession(port_, "/whep/attacked", sdpFixture("aiortc-recvonly-offer.sdp"));
+  Session bystander = createSession(port_, "/whip/bystander", sdpFixture("gst-vp8-opus-offer.sdp"));
+  ASSERT_TRUE(pub.mediaPort && viewer.mediaPort && bystander.mediaPort);
+  ASSERT_EQ(pub.mediaPort, viewer.mediaPort);
+  ASSERT_EQ(pub.mediaPort, bystander.mediaPort);
+  const uint16_t shared = pub.mediaPort;
+  auto portStats = [&] {
+    const auto workers = getJson(port_, "/api/workers");
+    for (const auto& w : workers["workers"])
+      for (const auto& p : w["sharedPorts"])
+        if (p["port"] == shared) return p;
+    return nlohmann::json();
+  };
+  const auto before = portStats();
+  ASSERT_TRUE(before.is_object()) << getJson(port_, "/api/workers").dump(1);
+  EXPECT_EQ(before["iceUfrags"], 3);
+
+  UdpClient attacker;
+  uint64_t bytes = 0, unknownTuple = 0, malformedStun = 0;
+  auto send = [&](const Bytes& b, uint64_t* cause) {
+    ASSERT_TRUE(attacker.send(shared, b));
+    bytes += b.size();
+    if (cause) ++*cause;
+  };
+  const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  send(Bytes(http.begin(), http.end()), &unknownTuple);
+  send(Bytes(64, 0xff), &unknownTuple);
+  send(Bytes{}, &unknownTuple);
+  send(patterned(65000, 0x42, 7), &unknownTuple);
+  Bytes badCookie = patterned(28, 0x00, 3);
+  badCookie[1] = 0x01;
+  badCookie[2] = 0x00;
+  badCookie[3] = 0x08;
+  send(badCookie, &malformedStun);
+  send(fakeDtlsRecord(22, 120), &unknownTuple);
+  for (uint16_t seq = 1; seq <= 3; ++seq)
+    send(fakeSrtp(96, seq), &unknownTuple);
+  // A made-up ufrag: dropped unanswered (no session's password to sign a 401 with).
+  const std::string wrongPwd = "thisIsNotThePassword000";
+  const auto madeUp = nextTransactionId();
+  send(bindingRequest("rAnd0mUfrag:attacker", wrongPwd, madeUp), nullptr);
+  EXPECT_FALSE(awaitStunReply(attacker, madeUp, wrongPwd));
+  // The publisher's ufrag with a wrong password: the publisher's transport answers 401.
+  const auto forged = nextTransactionId();
+  const Bytes forgedCheck = bindingRequest(pub.ufrag + ":attacker", wrongPwd, forged);
+  ASSERT_TRUE(attacker.send(shared, forgedCheck));
+  auto reply = awaitStunReply(attacker, forged, wrongPwd);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->errorCode, 401);
+
+  nlohmann::json after;
+  EXPECT_TRUE(waitUntil([&] {
+    after = portStats();
+    return after.is_object() &&
+           after["dropped"]["unknownTuple"] ==
+               before["dropped"]["unknownTuple"].get<uint64_t>() + unknownTuple &&
+           after["dropped"]["unknownUfrag"] ==
+               before["dropped"]["unknownUfrag"].get<uint64_t>() + 1;
+  })) << after.dump(1);
+  EXPECT_EQ(after["dropped"]["malformedStun"],
+            before["dropped"]["malformedStun"].get<uint64_t>() + malformedStun);
+  EXPECT_EQ(after["bytesReceived"],
+            before["bytesReceived"].get<uint64_t>() + bytes + forgedCheck.size());
+  auto st = streamSession(port_, pub.id)["stats"];
+  EXPECT_EQ(st["dropped"]["stun"], 1) << st.dump(1);
+  EXPECT_EQ(st["bytesReceived"], forgedCheck.size());
+  EXPECT_EQ(st["iceState"], "NEW");
+  for (const Session* s : {&viewer, &bystander}) {
+    st = streamSession(port_, s->id)["stats"];
+    EXPECT_EQ(st["bytesReceived"], 0) << s->location << st.dump(1);
+    EXPECT_EQ(st["packetsDropped"], 0) << s->location << st.dump(1);
+  }
+  // A check with the viewer's credentials validates the attacker's address for the viewer
+  // only: its SRTP then reaches the viewer (not connected yet), not the publisher.
+  expectCheckSucceeds(attacker, viewer, viewer.ufrag, viewer.pwd, viewer.remoteUfrag);
+  ASSERT_TRUE(attacker.send(shared, fakeSrtp(96, 100)));
+  EXPECT_TRUE(waitUntil([&] {
+    st = streamSession(port_, viewer.id)["stats"];
+    return st.is_object() && st["dropped"]["notConnected"] == 1;
+  })) << st.dump(1);
+  EXPECT_EQ(streamSession(port_, pub.id)["stats"]["dropped"]["notConnected"], 0);
+
+  for (const Session* s : {&pub, &viewer, &bystander})
+    EXPECT_EQ(request(port_, "DELETE", s->location).status, 200) << s->location;
+  expectNothingAllocated(port_);
+  // Closed sessions leave nothing on the port.
+  EXPECT_TRUE(waitUntil([&] {
+    after = portStats();
+    return after.is_object() && after["iceUfrags"] == 0 && after["tuples"] == 0;
+  })) << after.dump(1);
 }
 
 // --- access tokens -------------------------------------------------------------------------

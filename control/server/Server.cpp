@@ -11,6 +11,25 @@ namespace switchyard::control {
 
 namespace {
 
+// A shared UDP port as /api/workers shows it: drops on it belong to no session.
+nlohmann::json sharedPortJson(const SharedPortStats& p) {
+  return {{"ip", p.ip},
+          {"port", p.port},
+          {"tuples", p.tuples},
+          {"iceUfrags", p.iceUfrags},
+          {"datagramsReceived", p.datagramsReceived},
+          {"bytesReceived", p.bytesReceived},
+          {"datagramsSent", p.datagramsSent},
+          {"bytesSent", p.bytesSent},
+          {"routedByTuple", p.routedByTuple},
+          {"routedByUfrag", p.routedByUfrag},
+          {"dropped",
+           {{"unknownTuple", p.droppedUnknownTuple},
+            {"unknownUfrag", p.droppedUnknownUfrag},
+            {"malformedStun", p.droppedMalformedStun}}},
+          {"sendFailures", p.sendFailures}};
+}
+
 // How often the server asks each worker for its resource usage and dump, for /metrics.
 constexpr uint64_t kWorkerPollMs = 1000;
 
@@ -104,7 +123,7 @@ std::optional<std::string> Server::start() {
       if (announced.empty()) return "listen IP " + ip + " needs --announced-ip: no usable address";
       spdlog::info("media on {} announced as {} (set --announced-ip to change)", ip, announced);
     }
-    wo.listenIps.push_back({ip, announced});
+    wo.listenIps.push_back({ip, announced, config_.rtcSharedPort});
   }
   wo.openLoopbackAccess = config_.openLoopbackAccess;
   wo.apiKeys = config_.apiKeys;
@@ -234,6 +253,9 @@ void Server::routeHttp() {
           ++g->pending;
           worker->dump([g, wi, worker](Result<WorkerDump> d) {
             if (d) {
+              auto& ports = g->workers[wi]["sharedPorts"] = nlohmann::json::array();
+              for (const auto& p : d.value().sharedPorts)
+                ports.push_back(sharedPortJson(p));
               for (const auto& routerId : d.value().routerIds) {
                 ++g->pending;
                 worker->channel().request(

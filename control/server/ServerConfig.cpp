@@ -1,8 +1,8 @@
 #include "control/server/ServerConfig.hpp"
 
-#include <algorithm>
 #include <uv.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -143,6 +143,10 @@ std::optional<std::string> applyConfigJson(ServerConfig& c, const std::string& t
       if (it->contains("listenIps")) {
         c.listenIps = (*it)["listenIps"].get<std::vector<std::string>>();
       }
+      if (it->contains("sharedPort")) {
+        if (!(*it)["sharedPort"].is_boolean()) return "rtc.sharedPort: true or false";
+        c.rtcSharedPort = (*it)["sharedPort"].get<bool>();
+      }
       if (it->contains("announcedIp") && !(*it)["announcedIp"].is_null()) {
         c.announcedIp = (*it)["announcedIp"].get<std::string>();
       }
@@ -191,8 +195,8 @@ std::vector<std::string> iceServerLinks(const std::vector<IceServerConfig>& serv
     for (const auto& url : server.urls) {
       std::string link = "<" + url + ">; rel=\"ice-server\"";
       if (!server.username.empty()) {
-        link += "; username=" + quote(server.username) + "; credential=" +
-                quote(server.credential) + "; credential-type=\"password\"";
+        link += "; username=" + quote(server.username) +
+                "; credential=" + quote(server.credential) + "; credential-type=\"password\"";
       }
       links.push_back(std::move(link));
     }
@@ -253,6 +257,8 @@ std::string serverUsageText() {
   --workers N              worker processes (default: one per core)
   --rtc-ports MIN-MAX      UDP/TCP port range for media (default 40000-49999)
   --listen-ip IP           IP to receive media on (default 0.0.0.0)
+  --rtc-shared-port on|off WebRTC on one UDP port per worker and IP (default on); off: a
+                           port per transport from the range
   --announced-ip IP        IP to announce to clients (NAT, cloud); default the listen IP
   --log-level LEVEL        trace|debug|info|warn|error|off (default info)
   --worker-bin PATH        switchyard-worker to run (default: beside this executable)
@@ -266,9 +272,9 @@ ConfigResult parseServerCommandLine(int argc, char* argv[]) {
   std::vector<std::pair<std::string, std::string>> flags;
   std::string configPath;
   bool dev = false;
-  static const char* const kValueFlags[] = {"--config",    "--http-listen", "--workers",
-                                            "--rtc-ports", "--listen-ip",   "--announced-ip",
-                                            "--log-level", "--worker-bin"};
+  static const char* const kValueFlags[] = {"--config",          "--http-listen", "--workers",
+                                            "--rtc-ports",       "--listen-ip",   "--announced-ip",
+                                            "--rtc-shared-port", "--log-level",   "--worker-bin"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return ConfigInfo{serverUsageText()};
@@ -326,6 +332,9 @@ ConfigResult parseServerCommandLine(int argc, char* argv[]) {
       c.listenIps.push_back(value);
     } else if (name == "--announced-ip") {
       c.announcedIp = value;
+    } else if (name == "--rtc-shared-port") {
+      if (value != "on" && value != "off") return ConfigError{name + ": on or off"};
+      c.rtcSharedPort = value == "on";
     } else if (name == "--log-level") {
       c.logLevel = value;
     } else if (name == "--worker-bin") {

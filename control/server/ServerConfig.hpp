@@ -27,6 +27,9 @@ struct ServerConfig {
   uint16_t rtcMinPort = 40000;
   uint16_t rtcMaxPort = 49999;
   std::vector<std::string> listenIps = {"0.0.0.0"};
+  // WebRTC transports on one shared UDP port per worker and listen IP (UdpMux), not a port
+  // each from the range. The range still serves ingest and the shared ports themselves.
+  bool rtcSharedPort = true;
   std::string announcedIp;  // empty: announce the listen IP
   std::vector<IceServerConfig> iceServers;
   std::string logLevel = "info";

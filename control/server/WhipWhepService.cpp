@@ -763,6 +763,8 @@ void WhipWhepService::continueIngest(std::shared_ptr<Session> session, Responder
   if (transports == producers) {  // this track's transport: create and connect it
     PlainTransportOptions o;
     o.listen = options_.listenIps.empty() ? ListenIp{"127.0.0.1", ""} : options_.listenIps[0];
+    // An ingest learns its sender (comedia) or has RTCP apart: a port of its own.
+    o.listen.shared = false;
     o.rtcpMux = session->ingest.rtcpMux;
     o.comedia = !track.remote;
     o.srtp = session->ingest.srtp;

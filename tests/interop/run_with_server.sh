@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Starts a fresh `switchyard --dev` on a free port with its own media port range, runs one
 # interop client against it, and stops the server. Usage:
-#   run_with_server.sh BIN_DIR NAME -- command args...   (the string @SERVER@ becomes the URL)
+#   run_with_server.sh BIN_DIR NAME [--server-arg ARG]... -- command args...
+# (the string @SERVER@ becomes the URL; each --server-arg is passed on to switchyard)
 # Exit status: the client's, 77 (ctest: skipped) when a client tool is missing, 1 when the
 # server did not start or did not exit cleanly.
 set -uo pipefail
 bin_dir=$1; name=$2; shift 2
+server_args=()
+while [[ ${1:-} == "--server-arg" ]]; do server_args+=("$2"); shift 2; done
 [[ ${1:-} == "--" ]] && shift
 
 for tool in "$@"; do
@@ -30,6 +33,7 @@ rtc_min=$(( 20000 + (port % 200) * 100 ))
 rtc_max=$(( rtc_min + 99 ))
 log=$(mktemp "/tmp/switchyard-${name}.XXXXXX.log")
 "$bin_dir/switchyard" --dev --http-listen "127.0.0.1:$port" --rtc-ports "$rtc_min-$rtc_max" --workers 1 \
+  "${server_args[@]}" \
   >"$log" 2>&1 &
 server=$!
 url="http://127.0.0.1:$port"

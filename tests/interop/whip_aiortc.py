@@ -82,6 +82,7 @@ ATTACK_SEED = 9725  # the datagrams are the same on every run
 ATTACK_GARBAGE_PER_BURST = 10  # first byte outside RFC 7983's STUN/DTLS/RTP ranges
 ATTACK_DTLS_PER_BURST = 3  # handshake, alert and application-data records
 ATTACK_SRTP_PER_BURST = 5  # RTP-looking, plus one SRTCP-looking sender report
+STUN_MAGIC_COOKIE = bytes.fromhex("2112a442")  # RFC 5389 section 6
 ATTACK_WRONG_PASSWORD = "not-the-ice-password-0123"  # 22+ ice-chars, like a real one
 POST_ATTACK_MIN_S = 2.0  # watching goes on at least this long after the attack
 MIN_VALID_FRAMES_AFTER_ATTACK = 30  # per viewer, in that time
@@ -543,6 +544,16 @@ async def session_stats(base, token):
     return out
 
 
+async def shared_port_stats(base, token):
+    """Port -> the worker's shared port entry in GET /api/workers (127.0.0.1 only)."""
+    out = {}
+    for w in (await get_json(base, "/api/workers", token))["workers"]:
+        for p in w.get("sharedPorts", []):
+            if p["ip"] == "127.0.0.1":
+                out[p["port"]] = p
+    return out
+
+
 async def check_workers_freed(base, token, report):
     """After every DELETE, the workers themselves must hold no router (polled a while: closing
     is asynchronous). Assumes the server serves this run only, as run_with_server.sh's does."""
@@ -592,29 +603,36 @@ def forged_binding_request(username, password):
 
 
 def attack_burst(rng, ufrag):
-    """One burst for one target: [(cause the server should count, datagram)]."""
+    """One burst for one target: [(cause a port of the session's own counts, cause a shared
+    port counts or None when the datagram reaches the session anyway, datagram)]."""
     out = []
     unknown_first = list(range(4, 20)) + list(range(64, 128)) + list(range(192, 256))
     for _ in range(ATTACK_GARBAGE_PER_BURST):
         size = rng.choice([1, 7, 19, 100, 600, 1400])
-        out.append(("unknownKind", bytes([rng.choice(unknown_first)]) + rng.randbytes(size - 1)))
+        out.append(("unknownKind", "unknownTuple",
+                    bytes([rng.choice(unknown_first)]) + rng.randbytes(size - 1)))
     # Forged checks: the session's ufrag with a wrong password, then a made-up ufrag. Both must
-    # get 401 (RFC 5389 section 10.1.2). And one with a bad magic cookie: not STUN at all.
-    out.append(("stun", forged_binding_request(f"{ufrag}:attacker", ATTACK_WRONG_PASSWORD)))
+    # get 401 (RFC 5389 section 10.1.2) from a port of the session's own; a shared port can
+    # only give the first to a session, and drops the second. And one with a bad magic
+    # cookie: not STUN at all.
+    out.append(("stun", None, forged_binding_request(f"{ufrag}:attacker", ATTACK_WRONG_PASSWORD)))
     made_up = "".join(rng.choice("abcdefghijklmnop0123456789") for _ in range(16))
-    out.append(("stun", forged_binding_request(f"{made_up}:attacker", ATTACK_WRONG_PASSWORD)))
-    out.append(("stun", b"\x00\x01\x00\x08" + b"\xde\xad\xbe\xef" + rng.randbytes(20)))
+    out.append(("stun", "unknownUfrag",
+                forged_binding_request(f"{made_up}:attacker", ATTACK_WRONG_PASSWORD)))
+    out.append(("stun", "malformedStun",
+                b"\x00\x01\x00\x08" + b"\xde\xad\xbe\xef" + rng.randbytes(20)))
     # DTLS 1.2 records (RFC 6347 section 4.1) from an address ICE never validated.
     for content_type in (22, 21, 23)[:ATTACK_DTLS_PER_BURST]:
         body = rng.randbytes(rng.choice([2, 64, 200]))
         header = bytes([content_type, 0xFE, 0xFD, 0, 0]) + rng.randbytes(6)
-        out.append(("unknownTuple", header + len(body).to_bytes(2, "big") + body))
+        out.append(("unknownTuple", "unknownTuple", header + len(body).to_bytes(2, "big") + body))
     # SRTP-looking packets (RTP header, junk payload, 10-byte tag) and an SRTCP sender report.
     ssrc = rng.randbytes(4)
     for i in range(ATTACK_SRTP_PER_BURST):
         rtp = bytes([0x80, 0x60]) + rng.randrange(65536).to_bytes(2, "big") + rng.randbytes(4)
-        out.append(("unknownTuple", rtp + ssrc + rng.randbytes(rng.choice([60, 300, 1100]))))
-    out.append(("unknownTuple", bytes([0x80, 200, 0, 6]) + ssrc + rng.randbytes(34)))
+        out.append(("unknownTuple", "unknownTuple",
+                    rtp + ssrc + rng.randbytes(rng.choice([60, 300, 1100]))))
+    out.append(("unknownTuple", "unknownTuple", bytes([0x80, 200, 0, 6]) + ssrc + rng.randbytes(34)))
     return out
 
 
@@ -628,23 +646,32 @@ def send_attack(targets):
     try:
         for t in targets:
             t["sent"] = {"unknownKind": 0, "stun": 0, "unknownTuple": 0}
+            t["shared_sent"] = {"unknownTuple": 0, "unknownUfrag": 0, "malformedStun": 0}
             t["bytes_sent"] = 0
+            t["session_bytes_sent"] = 0
             t["stun_replies"] = {"401": 0, "success": 0, "other": 0}
-        by_port = {t["port"]: t for t in targets}
+        # Replies are told apart by transaction id: on a shared port every target has one port.
+        by_transaction = {}
         for burst in range(ATTACK_BURSTS):
             for t in targets:
-                for cause, datagram in attack_burst(rng, t["ufrag"]):
+                for cause, shared_cause, datagram in attack_burst(rng, t["ufrag"]):
                     sock.sendto(datagram, ("127.0.0.1", t["port"]))
-                    t["sent"][cause] += 1
+                    if datagram[4:8] == STUN_MAGIC_COOKIE:
+                        by_transaction[datagram[8:20]] = t
                     t["bytes_sent"] += len(datagram)
+                    if t["shared"] and shared_cause:
+                        t["shared_sent"][shared_cause] += 1
+                        continue
+                    t["sent"][cause] += 1
+                    t["session_bytes_sent"] += len(datagram)
             end = time.monotonic() + ATTACK_BURST_GAP_S
             while time.monotonic() < end:
                 try:
                     data, addr = sock.recvfrom(65536)
                 except socket.timeout:
                     continue
-                t = by_port.get(addr[1])
-                if t is None:
+                t = by_transaction.get(data[8:20])
+                if t is None or addr[1] != t["port"]:
                     continue
                 try:
                     msg = aioice.stun.parse_message(data)
@@ -673,6 +700,9 @@ async def run_attack(base, admin_token, publisher, viewers, report):
             raise Failure(f"{name}: no 127.0.0.1 host candidate or ice-ufrag in the answer")
         session = urllib.parse.urlparse(p.session_url).path.rsplit("/", 1)[-1]
         targets.append({"target": name, "session": session, "port": port, "ufrag": ufrag})
+    shared_before = await shared_port_stats(base, admin_token)
+    for t in targets:
+        t["shared"] = t["port"] in shared_before
     before = await session_stats(base, admin_token)
     for t in targets:
         if t["session"] not in before:
@@ -691,8 +721,21 @@ async def run_attack(base, admin_token, publisher, viewers, report):
             t["bytes_received_delta"] = a["bytesReceived"] - b["bytesReceived"]
             t["state_after"] = {"ice": a["iceState"], "dtls": a["dtlsState"]}
 
+    # What a shared port must have counted: everything sent to it that no session could take.
+    shared_expected = {}
+    for t in targets:
+        if t["shared"]:
+            e = shared_expected.setdefault(t["port"], {"bytes": 0, "dropped": {}})
+            e["bytes"] += t["bytes_sent"]
+            for c, n in t["shared_sent"].items():
+                e["dropped"][c] = e["dropped"].get(c, 0) + n
+    shared_after = {}
+
     def counted():
-        return all(t["dropped_delta"][c] >= n for t in targets for c, n in t["sent"].items())
+        sessions = all(t["dropped_delta"][c] >= n for t in targets for c, n in t["sent"].items())
+        ports = all(shared_after[port]["dropped"][c] - shared_before[port]["dropped"][c] >= n
+                    for port, e in shared_expected.items() for c, n in e["dropped"].items())
+        return sessions and ports
 
     deadline = time.monotonic() + DROP_SETTLE_S
     while True:
@@ -701,6 +744,7 @@ async def run_attack(base, admin_token, publisher, viewers, report):
         if missing:
             raise Failure(f"the attack ended the sessions of {', '.join(missing)}")
         deltas(after)
+        shared_after = await shared_port_stats(base, admin_token)
         if counted() or time.monotonic() > deadline:
             break
         await asyncio.sleep(POLL_S)
@@ -716,10 +760,10 @@ async def run_attack(base, admin_token, publisher, viewers, report):
                 )
             elif got > n:
                 report["notes"].append(f"{who}: {got - n} more '{cause}' drops than sent")
-        if t["bytes_received_delta"] < t["bytes_sent"]:
+        if t["bytes_received_delta"] < t["session_bytes_sent"]:
             errors.append(
-                f"{who}: sent {t['bytes_sent']} bytes, bytesReceived grew by "
-                f"{t['bytes_received_delta']}"
+                f"{who}: sent {t['session_bytes_sent']} bytes that reach the session, "
+                f"bytesReceived grew by {t['bytes_received_delta']}"
             )
         replies = t["stun_replies"]
         if replies["success"]:
@@ -729,6 +773,18 @@ async def run_attack(base, admin_token, publisher, viewers, report):
         state = t["state_after"]
         if state["dtls"] != "CONNECTED" or state["ice"] not in ("COMPLETED", "CONNECTED"):
             errors.append(f"{who}: session state after the attack: {state}")
+    out["shared_ports"] = {}
+    for port, e in shared_expected.items():
+        a, b = shared_after[port], shared_before[port]
+        got = {c: a["dropped"][c] - b["dropped"][c] for c in a["dropped"]}
+        out["shared_ports"][port] = {"expected": e, "dropped_delta": got}
+        for c, n in e["dropped"].items():
+            if got[c] < n:
+                errors.append(f"shared port {port}: sent {n} datagrams it should count as dropped "
+                              f"'{c}', /api/workers shows {got[c]} more")
+        if a["bytesReceived"] - b["bytesReceived"] < e["bytes"]:
+            errors.append(f"shared port {port}: sent {e['bytes']} bytes, bytesReceived grew by "
+                          f"{a['bytesReceived'] - b['bytesReceived']}")
     return out
 
 
