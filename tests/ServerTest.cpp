@@ -45,14 +45,18 @@ TEST(Server, HealthAndMetricsDescribeEveryWorker) {
   for (int pid : pids)
     EXPECT_GT(pid, 0);
 
-  // Usage is polled every second; wait for the first poll to land.
+  // Usage is polled every second; wait for the first poll of both workers to land (slow under
+  // ASan on a busy machine: one local ASan run missed it within 4 s).
   std::string text;
-  for (int i = 0; i < 40; ++i) {
+  for (int i = 0; i < 150; ++i) {
     auto m = httpRequest(port, "GET", "/metrics");
     ASSERT_TRUE(m);
     ASSERT_EQ(m->status, 200);
     text = m->body;
-    if (metric(text, "switchyard_worker_memory_rss_bytes{worker=\"1\"}") > 0) break;
+    if (metric(text, "switchyard_worker_memory_rss_bytes{worker=\"0\"}") > 0 &&
+        metric(text, "switchyard_worker_memory_rss_bytes{worker=\"1\"}") > 0) {
+      break;
+    }
     usleep(100000);
   }
   EXPECT_GT(metric(text, "switchyard_worker_memory_rss_bytes{worker=\"0\"}"), 1e6) << text;
