@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "control/orchestrator/PlainTransport.hpp"
@@ -85,10 +86,14 @@ Bytes rtp(uint16_t seq, bool keyframe) {
   return p;
 }
 
-class WorkerAllocation
-    : public OrchestratorFixture,
-      public ::testing::WithParamInterface<std::optional<control::SrtpCryptoSuite>> {
+// The SRTP suite (none: plain RTP), and whether the viewers share the worker's port.
+class WorkerAllocation : public OrchestratorFixture,
+                         public ::testing::WithParamInterface<
+                             std::tuple<std::optional<control::SrtpCryptoSuite>, bool>> {
  protected:
+  std::optional<control::SrtpCryptoSuite> suite() const { return std::get<0>(GetParam()); }
+  bool sharedPort() const { return std::get<1>(GetParam()); }
+
   void SetUp() override {
 #ifdef SWITCHYARD_UNDER_ASAN
     GTEST_SKIP() << "AddressSanitizer replaces the allocator: counted in the Release suite";
@@ -138,9 +143,9 @@ class WorkerAllocation
 
   std::shared_ptr<control::PlainTransport> create(bool comedia) {
     control::PlainTransportOptions o;
-    o.listen = {"127.0.0.1", ""};
+    o.listen = {"127.0.0.1", "", !comedia && sharedPort()};
     o.comedia = comedia;
-    o.srtp = GetParam();
+    o.srtp = suite();
     auto t = await<std::shared_ptr<control::PlainTransport>>(
         [&](auto cb) { router_->createPlainTransport(o, cb); });
     EXPECT_TRUE(t && t->ok());
@@ -161,7 +166,7 @@ class WorkerAllocation
 };
 
 TEST_P(WorkerAllocation, ForwardingAllocatesNothingPerPacket) {
-  const auto suite = GetParam();
+  const auto suite = this->suite();
   const auto profile = suite == control::SrtpCryptoSuite::kAeadAes128Gcm
                            ? transport::SrtpProfile::kAeadAes128Gcm
                            : transport::SrtpProfile::kAes128CmHmacSha1_80;
@@ -258,15 +263,19 @@ TEST_P(WorkerAllocation, ForwardingAllocatesNothingPerPacket) {
       << " datagrams were forwarded";
 }
 
-INSTANTIATE_TEST_SUITE_P(Suites, WorkerAllocation,
-                         ::testing::Values(std::nullopt,
-                                           control::SrtpCryptoSuite::kAesCm128HmacSha1_80,
-                                           control::SrtpCryptoSuite::kAeadAes128Gcm),
-                         [](const auto& info) -> std::string {
-                           if (!info.param) return "Plain";
-                           return *info.param == control::SrtpCryptoSuite::kAeadAes128Gcm
-                                      ? "AeadAes128Gcm"
-                                      : "AesCm128HmacSha1_80";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Suites, WorkerAllocation,
+    ::testing::Combine(::testing::Values(std::nullopt,
+                                         control::SrtpCryptoSuite::kAesCm128HmacSha1_80,
+                                         control::SrtpCryptoSuite::kAeadAes128Gcm),
+                       ::testing::Bool()),
+    [](const auto& p) -> std::string {
+      const auto& suite = std::get<0>(p.param);
+      std::string name = !suite ? "Plain"
+                         : *suite == control::SrtpCryptoSuite::kAeadAes128Gcm
+                             ? "AeadAes128Gcm"
+                             : "AesCm128HmacSha1_80";
+      return name + (std::get<1>(p.param) ? "SharedPort" : "OwnPorts");
+    });
 
 }  // namespace
