@@ -43,6 +43,7 @@ struct Options {
   uint16_t destinationPort = 0;  // outputs go to destinationPort .. destinationPort + outputs - 1
   size_t outputs = 1;
   bool srtp = false;
+  bool socketPerOutput = false;
   double seconds = 0;  // 0: until the first datagram after idle for --idle seconds
   double idle = 2;
   int cpu = -1;
@@ -52,9 +53,12 @@ void usage(std::FILE* out) {
   std::fputs(
       "usage: switchyard-bench relay --port P --dest-port Q [--outputs N] [--srtp]\n"
       "                              [--listen IP] [--dest IP] [--seconds S] [--idle S] [--cpu K]\n"
+      "                              [--socket-per-output]\n"
       "Receives UDP on IP:P and sends each datagram to IP:Q .. IP:Q+N-1. --srtp encrypts each\n"
       "copy (AES-128-CTR + HMAC-SHA1-80, a key per output). Stops after --seconds, or after\n"
-      "--idle seconds without input once something arrived. Prints one JSON line of counters.\n",
+      "--idle seconds without input once something arrived. --socket-per-output sends each\n"
+      "output's copies from a socket of its own, one sendmsg each (what a port per viewer costs).\n"
+      "Prints one JSON line of counters.\n",
       out);
 }
 
@@ -82,6 +86,8 @@ bool parse(int argc, char** argv, Options& o) {
     const char* v = nullptr;
     if (a == "--srtp") {
       o.srtp = true;
+    } else if (a == "--socket-per-output") {
+      o.socketPerOutput = true;
     } else if (a == "--help") {
       usage(stdout);
       std::exit(0);
@@ -149,6 +155,22 @@ int runReferenceRelay(int argc, char** argv) {
     }
   }
 
+  std::vector<int> outputFds;
+  if (o.socketPerOutput) {
+    for (size_t i = 0; i < o.outputs; ++i) {
+      const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      sockaddr_in any = local;
+      any.sin_port = 0;
+      if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&any), sizeof any) != 0) {
+        std::perror("relay: bind output");
+        return 1;
+      }
+      setsockopt(s, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+      outputFds.push_back(s);
+    }
+  }
+  std::vector<size_t> outputOf(kSendBatch);
+
   std::vector<OutputCrypto> crypto;
   std::unique_ptr<EVP_MAC, EvpMacFree> hmac;
   if (o.srtp) {
@@ -190,6 +212,17 @@ int runReferenceRelay(int argc, char** argv) {
   size_t pending = 0;
   auto flush = [&] {
     size_t done = 0;
+    if (o.socketPerOutput) {
+      for (size_t i = 0; i < pending; ++i) {
+        if (sendmsg(outputFds[outputOf[i]], &outMsgs[i].msg_hdr, 0) < 0) {
+          ++sendFailures;
+        } else {
+          ++datagramsOut;
+        }
+      }
+      pending = 0;
+      return;
+    }
     while (done < pending) {
       int n = sendmmsg(fd, outMsgs.data() + done, static_cast<unsigned>(pending - done), 0);
       if (n <= 0) {
@@ -255,12 +288,15 @@ int runReferenceRelay(int argc, char** argv) {
         h.msg_namelen = sizeof(sockaddr_in);
         h.msg_iov = &outIov[pending];
         h.msg_iovlen = 1;
+        outputOf[pending] = d;
         ++pending;
       }
     }
     flush();  // before the input buffers are reused by the next recvmmsg
   }
   close(fd);
+  for (const int s : outputFds)
+    close(s);
   const double elapsed = std::chrono::duration<double>(lastInput - start).count();
   std::printf(
       "{\"relay\": \"%s\", \"outputs\": %zu, \"datagrams_in\": %llu, \"datagrams_out\": %llu, "

@@ -42,7 +42,8 @@ struct Options {
   double seconds = 0;  // 0: until stdin closes
   bool batching = true;
   bool gso = true;
-  size_t batchSlots = 0;  // 0: the worker's default
+  size_t batchSlots = 0;    // 0: the worker's default
+  bool sharedPort = false;  // viewers on the worker's shared port instead of a port each
   uint16_t minPort = 40000;
   uint16_t maxPort = 49999;
 };
@@ -53,6 +54,7 @@ void usage(std::FILE* out) {
       "         [--srtp aes128-cm-sha1-80|aead-aes-128-gcm --send-key BASE64] [--ssrc N]\n"
       "         [--pt N] [--codec video/VP8|audio/opus] [--cpu K] [--seconds S]\n"
       "         [--batching true|false] [--gso true|false] [--batch SLOTS] [--ports MIN-MAX]\n"
+      "         [--shared-port true|false]\n"
       "Starts a worker with one publisher plain transport (comedia) and N viewer plain\n"
       "transports sending to IP:P .. IP:P+N-1. Prints a JSON line when ready:\n"
       "  {\"ready\":true,\"port\":PUBLISHER_PORT,\"workerPid\":PID,\"recvKeys\":[BASE64,...]}\n"
@@ -107,6 +109,8 @@ bool parse(int argc, char** argv, Options& o) {
       o.seconds = std::atof(v);
     } else if (a == "--batching") {
       if (!parseBool(v, o.batching)) return false;
+    } else if (a == "--shared-port") {
+      if (!parseBool(v, o.sharedPort)) return false;
     } else if (a == "--batch") {
       o.batchSlots = std::strtoul(v, nullptr, 10);
     } else if (a == "--gso") {
@@ -209,7 +213,8 @@ int runSfuFanout(int argc, char** argv) {
 
   auto plainOptions = [&](bool comedia) {
     control::PlainTransportOptions p;
-    p.listen = {o.listenIp, ""};
+    // The publisher is comedia (it learns the load tool's address), so it has a port of its own.
+    p.listen = {o.listenIp, "", !comedia && o.sharedPort};
     p.comedia = comedia;
     p.srtp = o.srtp;
     return p;

@@ -8,9 +8,13 @@ latency at half of the saturation rate. The forwarder runs pinned to one CPU and
 
   relay        switchyard-bench relay: recvmmsg + sendmmsg of copies, the floor
   relay-srtp   the same with AES-128-CTR + HMAC-SHA1-80 per copy (OpenSSL EVP)
+  relay-sockets  the relay sending each output's copies from a socket of its own (sendmsg)
   plain        a Switchyard worker, plain RTP transports (switchyard-bench sfu)
   srtp         the same with SRTP (AES_CM_128_HMAC_SHA1_80, or --srtp-profile)
-  webrtc       the switchyard server: WHIP publisher, N WHEP viewers (ICE, DTLS, SRTP)
+  plain-shared, srtp-shared  the same with every viewer on the worker's shared port (UdpMux);
+               plain-shared-nogso without UDP GSO
+  webrtc       the switchyard server: WHIP publisher, N WHEP viewers (ICE, DTLS, SRTP), on
+               the worker's shared port; webrtc-own-ports with a port per transport
   janus        Debian's Janus 1.1 (not needed otherwise): a VideoRoom remote publisher and
                one rtp_forward per output, via bench/janus_peer.py; janus-srtp with SRTP, a
                key per output; janus-srtp-shared with one key for all (Janus encrypts once)
@@ -144,9 +148,10 @@ class Forwarder:
 
 
 class Relay(Forwarder):
-    def __init__(self, name, args, srtp):
+    def __init__(self, name, args, srtp, extra=()):
         super().__init__(name, args)
         self.srtp = srtp
+        self.extra = list(extra)
 
     def start(self, viewers, recv_port):
         port = free_udp_ports(1, 20000)
@@ -154,6 +159,7 @@ class Relay(Forwarder):
                 str(recv_port), "--outputs", str(viewers), "--idle", "600"]
         if self.srtp:
             argv.append("--srtp")
+        argv += self.extra
         self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
                                      stdout=subprocess.DEVNULL)
         time.sleep(SETTLE_S)
@@ -211,16 +217,18 @@ class Server(Forwarder):
 
     srtp = True
 
-    def __init__(self, name, args):
+    def __init__(self, name, args, extra=()):
         super().__init__(name, args)
         self.http = None
         self.step = 0
+        self.extra = list(extra)
 
     def start(self, viewers, recv_port):
         if self.proc is None:
             self.http = free_tcp_port()
             argv = [f"{self.args.bin}/switchyard", "--dev", "--http-listen",
                     f"127.0.0.1:{self.http}", "--rtc-ports", "40000-49999", "--workers", "1"]
+            argv += self.extra
             self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.time() + 10
@@ -309,6 +317,12 @@ def run_step(fwd, args, rate, viewers, extra=()):
         if done.returncode != 0:
             raise RuntimeError(f"load failed ({done.returncode}): {done.stderr.strip()[-400:]}")
         report = json.loads(done.stdout)
+        if args.keep_reports:
+            # The load tool's whole report: per receiver latency, loss, order.
+            os.makedirs(args.keep_reports, exist_ok=True)
+            path = os.path.join(args.keep_reports, f"{fwd.name}-{int(rate)}-{time.time_ns()}.json")
+            with open(path, "w") as f:
+                f.write(done.stdout)
     finally:
         fwd.stop()
     totals = report["totals"]
@@ -444,6 +458,30 @@ def p99_range(step):
     return f" ({min(runs)}–{max(runs)})" if len(runs) > 1 else ""
 
 
+def cpu_by_load_table(result):
+    """CPU per 100k output packets at each ramp step: the forwarders' costs at equal load,
+    steadier from run to run than the saturation point."""
+    loads = sorted({round(s["offered_out_pps"]) for r in result["forwarders"] for s in r["steps"]})
+    if not loads:
+        return []
+    lines = ["", "Forwarder CPU ms per 100k output packets at each offered load "
+             "(`*`: delivery below 99.9 % there):", "",
+             "| forwarder | " + " | ".join(f"{l // 1000:,}k" for l in loads) + " |",
+             "|---|" + "--:|" * len(loads)]
+    for r in result["forwarders"]:
+        by_load = {round(s["offered_out_pps"]): s for s in r["steps"]}
+        cells = []
+        for l in loads:
+            s = by_load.get(l)
+            if s is None or s.get("forwarder_cpu_ms_per_100k") is None:
+                cells.append("")
+            else:
+                star = "" if s["delivery"] >= DELIVERY_TARGET else "*"
+                cells.append(f"{s['forwarder_cpu_ms_per_100k']:.0f}{star}")
+        lines.append(f"| {r['forwarder']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def markdown(result):
     lines = [
         f"# Fan-out, {result['viewers']} outputs, {result['packet_size']}-byte packets",
@@ -460,8 +498,9 @@ def markdown(result):
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in result["forwarders"]:
-        half = r.get("half_load") or {}
-        common = r.get("common_load") or {}
+        # A forwarder whose copies the load tool cannot read (relay-srtp) has no latency.
+        half = {k: v for k, v in (r.get("half_load") or {}).items() if v is not None}
+        common = {k: v for k, v in (r.get("common_load") or {}).items() if v is not None}
         ratio = r.get("ratio_to_relay")
         lines.append(
             f"| {r['forwarder']} | {r['saturation_egress_pps']:,.0f} | "
@@ -476,6 +515,7 @@ def markdown(result):
             f"{common.get('reader_latency_p50_us', '–')} / "
             f"{common.get('reader_latency_p99_us', '–')} | "
             f"{r['load_cpu_percent_at_saturation']} % |")
+    lines += cpu_by_load_table(result)
     memory = result.get("memory")
     if memory:
         lines += ["", f"Worker memory per viewer (a plain transport, its socket and one video "
@@ -572,6 +612,8 @@ def main():
     p.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                  "results"))
     p.add_argument("--name", default="fanout")
+    p.add_argument("--keep-reports", metavar="DIR",
+                   help="also write every load run's whole JSON report (per receiver) to DIR")
     args = p.parse_args()
     if (os.cpu_count() or 1) < 2:
         args.forwarder_cpu = args.load_cpu = None
@@ -582,10 +624,16 @@ def main():
             forwarders.append(Relay(name, args, False))
         elif name == "relay-srtp":
             forwarders.append(Relay(name, args, True))
+        elif name == "relay-sockets":
+            forwarders.append(Relay(name, args, False, ["--socket-per-output"]))
         elif name == "plain":
             forwarders.append(Sfu(name, args, False))
         elif name == "srtp":
             forwarders.append(Sfu(name, args, True))
+        elif name in ("plain-shared", "srtp-shared"):
+            forwarders.append(Sfu(name, args, name == "srtp-shared", ["--shared-port", "true"]))
+        elif name == "plain-shared-nogso":
+            forwarders.append(Sfu(name, args, False, ["--shared-port", "true", "--gso", "false"]))
         elif name.startswith("plain-nobatch"):
             forwarders.append(Sfu(name, args, False, ["--batching", "false", "--gso", "false"]))
         elif name.startswith("plain-nogso"):
@@ -596,6 +644,8 @@ def main():
             forwarders.append(Sfu(name, args, name.startswith("srtp"), ["--batch", slots]))
         elif name == "webrtc":
             forwarders.append(Server(name, args))
+        elif name == "webrtc-own-ports":
+            forwarders.append(Server(name, args, ["--rtc-shared-port", "off"]))
         elif name in ("janus", "janus-srtp", "janus-srtp-shared"):
             forwarders.append(Janus(name, args, name != "janus", name == "janus-srtp-shared"))
         elif name:
