@@ -101,8 +101,25 @@ int Worker::run() {
   }
   udpMuxes_ = std::make_unique<transport::UdpMuxSet>(
       loop_, settings_.rtcMinPort, settings_.rtcMaxPort, transportContext_.sendBatcher,
-      transportContext_.receiveArena);
+      transportContext_.receiveArena, settings_.workerId);
   transportContext_.udpMuxes = udpMuxes_.get();
+  // Bind each listen IP's shared port now, so that it is the predictable one (the range's first
+  // port + worker id) rather than whatever a plain transport left free.
+  for (const auto& ip : settings_.listenIps) {
+    std::string bindError;
+    if (auto* mux = udpMuxes_->get(ip, 0, &bindError)) {
+      if (mux->localAddress().port() != udpMuxes_->preferredPort()) {
+        spdlog::warn("worker {}: port {} is taken; shared UDP port {} instead", settings_.workerId,
+                     udpMuxes_->preferredPort(), mux->localAddress().toString());
+      } else {
+        spdlog::info("worker {} shared UDP port {}", settings_.workerId,
+                     mux->localAddress().toString());
+      }
+    } else {
+      spdlog::warn("worker {}: no shared UDP port on {} yet: {}", settings_.workerId, ip,
+                   bindError);
+    }
+  }
 
   channel_.notify("", fbs::notification::Event::WORKER_RUNNING,
                   fbs::notification::Body::Worker_RunningNotification,
