@@ -38,11 +38,15 @@ UdpMux::~UdpMux() = default;
 
 bool UdpMux::addUsernameFragment(std::string_view ufrag, Endpoint& endpoint) {
   auto [it, inserted] = ufrags_.try_emplace(std::string(ufrag), &endpoint);
+  if (inserted) registrations_[&endpoint].ufrags.emplace_back(ufrag);
   return inserted || it->second == &endpoint;
 }
 
 void UdpMux::addTuple(const SocketAddress& remote, Endpoint& endpoint) {
-  tuples_.insert_or_assign(remote, &endpoint);
+  auto [it, inserted] = tuples_.try_emplace(remote, &endpoint);
+  if (!inserted && it->second == &endpoint) return;  // a consent check: nothing changes
+  it->second = &endpoint;
+  registrations_[&endpoint].tuples.push_back(remote);
 }
 
 const UdpMux::Endpoint* UdpMux::tupleOwner(const SocketAddress& remote) const {
@@ -51,8 +55,17 @@ const UdpMux::Endpoint* UdpMux::tupleOwner(const SocketAddress& remote) const {
 }
 
 void UdpMux::remove(Endpoint& endpoint) {
-  std::erase_if(tuples_, [&](const auto& e) { return e.second == &endpoint; });
-  std::erase_if(ufrags_, [&](const auto& e) { return e.second == &endpoint; });
+  const auto it = registrations_.find(&endpoint);
+  if (it == registrations_.end()) return;
+  for (const auto& tuple : it->second.tuples) {
+    const auto t = tuples_.find(tuple);
+    if (t != tuples_.end() && t->second == &endpoint) tuples_.erase(t);
+  }
+  for (const auto& ufrag : it->second.ufrags) {
+    const auto u = ufrags_.find(ufrag);
+    if (u != ufrags_.end() && u->second == &endpoint) ufrags_.erase(u);
+  }
+  registrations_.erase(it);
 }
 
 UdpMux::Endpoint* UdpMux::endpointForStun(std::span<const uint8_t> datagram,

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "transport/SocketAddress.hpp"
 #include "transport/UdpReceiveArena.hpp"
@@ -63,7 +64,8 @@ class UdpMux {
   void addTuple(const SocketAddress& remote, Endpoint& endpoint);
   // Who has the tuple now (null: no one).
   const Endpoint* tupleOwner(const SocketAddress& remote) const;
-  // Forgets every ufrag and tuple of endpoint (before it goes away).
+  // Forgets every ufrag and tuple of endpoint (before it goes away): in the number of its own
+  // registrations, not the port's, so that thousands of viewers leaving stay cheap.
   void remove(Endpoint& endpoint);
 
   UdpSocket& socket() { return *socket_; }
@@ -89,6 +91,13 @@ class UdpMux {
   std::unique_ptr<UdpSocket> socket_;
   std::unordered_map<SocketAddress, Endpoint*, AddressHash> tuples_;
   std::unordered_map<std::string, Endpoint*, StringHash, std::equal_to<>> ufrags_;
+  // What each endpoint registered, for remove(); a tuple since taken by another endpoint stays
+  // listed here and is skipped then.
+  struct Registrations {
+    std::vector<SocketAddress> tuples;
+    std::vector<std::string> ufrags;
+  };
+  std::unordered_map<const Endpoint*, Registrations> registrations_;
   Counters counters_;
 };
 

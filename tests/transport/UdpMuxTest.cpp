@@ -170,8 +170,11 @@ TEST(UdpMuxTest, TheLatestOwnerOfATupleWinsAndRemovalForgetsEverything) {
   ASSERT_TRUE(runUntil(l, [&] { return b.received.size() == 1; }));
   EXPECT_TRUE(a.received.empty());
 
-  mux->remove(b);
+  // Removing a leaves what b took from it.
   mux->remove(a);
+  EXPECT_EQ(mux->tupleOwner(tuple), &b);
+  EXPECT_EQ(mux->usernameFragmentCount(), 0u);
+  mux->remove(b);
   EXPECT_EQ(mux->tupleCount(), 0u);
   EXPECT_EQ(mux->usernameFragmentCount(), 0u);
   peer.send(rtp(6), port);
