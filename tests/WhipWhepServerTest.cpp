@@ -813,14 +813,25 @@ TEST_F(WhipWhepServer, DeletingEverySessionFreesTheWorkersRouters) {
   }
 }
 
+// The attack tests' sessions: a publisher and a viewer of the attacked stream, and a
+// publisher of another stream that must see nothing.
+struct AttackedSessions {
+  Session pub, viewer, bystander;
+};
+
+AttackedSessions createAttackedSessions(uint16_t port) {
+  return {createSession(port, "/whip/attacked", sdpFixture("aiortc-publish-offer.sdp")),
+          createSession(port, "/whep/attacked", sdpFixture("aiortc-recvonly-offer.sdp")),
+          createSession(port, "/whip/bystander", sdpFixture("gst-vp8-opus-offer.sdp"))};
+}
+
 struct DropCounts {
   uint64_t unknownKind = 0, stun = 0, unknownTuple = 0, notConnected = 0, bytes = 0;
 };
 
 TEST_F(WhipWhepServerOwnPorts, ForgedAndGarbageDatagramsAreCountedByCauseAndChangeNothing) {
-  Session pub = createSession(port_, "/whip/attacked", sdpFixture("aiortc-publish-offer.sdp"));
-  Session viewer = createSession(port_, "/whep/attacked", sdpFixture("aiortc-recvonly-offer.sdp"));
-  Session bystander = createSession(port_, "/whip/bystander", sdpFixture("gst-vp8-opus-offer.sdp"));
+  AttackedSessions sessions = createAttackedSessions(port_);
+  Session &pub = sessions.pub, &viewer = sessions.viewer, &bystander = sessions.bystander;
   ASSERT_TRUE(pub.mediaPort && viewer.mediaPort && bystander.mediaPort);
   ASSERT_NE(pub.mediaPort, viewer.mediaPort);
 
@@ -947,9 +958,8 @@ TEST_F(WhipWhepServerOwnPorts, ForgedAndGarbageDatagramsAreCountedByCauseAndChan
 // ufrag reaches that session (401, counted there); everything else reaches no session and is
 // counted by the port, under its cause, in /api/workers. No other session sees anything.
 TEST_F(WhipWhepServer, OnTheSharedPortWhatReachesNoSessionIsCountedByThePort) {
-  Session pub = createSession(port_, "/whip/attacked", sdpFixture("aiortc-publish-offer.sdp"));
-  Session viewer = createSession(port_, "/whep/attacked", sdpFixture("aiortc-recvonly-offer.sdp"));
-  Session bystander = createSession(port_, "/whip/bystander", sdpFixture("gst-vp8-opus-offer.sdp"));
+  AttackedSessions sessions = createAttackedSessions(port_);
+  Session &pub = sessions.pub, &viewer = sessions.viewer, &bystander = sessions.bystander;
   ASSERT_TRUE(pub.mediaPort && viewer.mediaPort && bystander.mediaPort);
   ASSERT_EQ(pub.mediaPort, viewer.mediaPort);
   ASSERT_EQ(pub.mediaPort, bystander.mediaPort);

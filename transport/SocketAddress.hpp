@@ -41,4 +41,21 @@ class SocketAddress {
   sockaddr_storage storage_;
 };
 
+// FNV-1a over the address bytes and the port, for hash tables keyed by peer address (a shared
+// socket's routing, the send batcher's grouping): cheap, and peers that differ only in the
+// port's low bits still spread.
+struct SocketAddressHash {
+  size_t operator()(const SocketAddress& a) const {
+    constexpr uint32_t kFnvOffset = 2166136261u;
+    constexpr uint32_t kFnvPrime = 16777619u;
+    uint32_t h = kFnvOffset;
+    for (const char c : a.ipBytes())
+      h = (h ^ static_cast<uint8_t>(c)) * kFnvPrime;
+    const uint16_t port = a.port();
+    h = (h ^ (port & 0xff)) * kFnvPrime;
+    h = (h ^ (port >> 8)) * kFnvPrime;
+    return h;
+  }
+};
+
 }  // namespace switchyard::transport

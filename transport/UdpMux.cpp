@@ -1,7 +1,5 @@
 #include "transport/UdpMux.hpp"
 
-#include <functional>
-
 #include "transport/PacketKind.hpp"
 #include "transport/StunMessage.hpp"
 
@@ -13,11 +11,6 @@ namespace {
 constexpr char kUsernameSeparator = ':';
 
 }  // namespace
-
-size_t UdpMux::AddressHash::operator()(const SocketAddress& a) const {
-  const size_t h = std::hash<std::string_view>{}(a.ipBytes());
-  return h ^ (size_t{a.port()} * 0x9E3779B97F4A7C15ull);
-}
 
 std::unique_ptr<UdpMux> UdpMux::bind(uv_loop_t* loop, const std::string& ip, uint16_t port,
                                      uint16_t minPort, uint16_t maxPort, UdpSendBatcher* batcher,

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -80,16 +81,13 @@ class UdpMux {
   // The endpoint named by a STUN message's USERNAME; null with the counter its drop goes to.
   Endpoint* endpointForStun(std::span<const uint8_t> datagram, uint64_t*& dropCounter);
 
-  struct AddressHash {
-    size_t operator()(const SocketAddress& a) const;
-  };
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
   std::unique_ptr<UdpSocket> socket_;
-  std::unordered_map<SocketAddress, Endpoint*, AddressHash> tuples_;
+  std::unordered_map<SocketAddress, Endpoint*, SocketAddressHash> tuples_;
   std::unordered_map<std::string, Endpoint*, StringHash, std::equal_to<>> ufrags_;
   // What each endpoint registered, for remove(); a tuple since taken by another endpoint stays
   // listed here and is skipped then.

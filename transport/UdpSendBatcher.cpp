@@ -12,20 +12,6 @@ namespace switchyard::transport {
 
 namespace {
 
-// FNV-1a over the address and port bytes: destinations differ mostly in the port's low bits.
-constexpr uint32_t kFnvOffset = 2166136261u;
-constexpr uint32_t kFnvPrime = 16777619u;
-
-uint32_t hashAddress(const SocketAddress& a) {
-  uint32_t h = kFnvOffset;
-  for (const char c : a.ipBytes())
-    h = (h ^ static_cast<uint8_t>(c)) * kFnvPrime;
-  const uint16_t port = a.port();
-  h = (h ^ (port & 0xff)) * kFnvPrime;
-  h = (h ^ (port >> 8)) * kFnvPrime;
-  return h;
-}
-
 size_t tableSizeFor(size_t slots) {
   size_t n = 1;
   while (n < 2 * slots)
@@ -206,7 +192,7 @@ uint32_t UdpSendBatcher::groupByDestination(uint32_t head) {
     Entry& e = entries_[index];
     const uint32_t next = e.next;
     e.next = kNone;
-    size_t bucket = hashAddress(e.to) & mask;
+    size_t bucket = SocketAddressHash{}(e.to) & mask;
     while (groupTable_[bucket] != kNone &&
            !(entries_[groups_[groupTable_[bucket]].head].to == e.to))
       bucket = (bucket + 1) & mask;

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "tests/support/LoopRunner.hpp"
+#include "tests/support/TestLoop.hpp"
 #include "tests/support/UdpPeer.hpp"
 #include "transport/UdpMuxSet.hpp"
 
@@ -13,11 +13,7 @@ namespace {
 constexpr uint16_t kMinPort = 43000;
 constexpr uint16_t kMaxPort = 43999;
 
-struct Loop {
-  uv_loop_t loop;
-  Loop() { uv_loop_init(&loop); }
-  ~Loop() { EXPECT_EQ(test::drainAndClose(&loop), 0); }
-};
+using Loop = test::TestLoop;
 
 TEST(UdpMuxSetTest, OneSocketPerIpAndPortBoundOnFirstUse) {
   Loop l;

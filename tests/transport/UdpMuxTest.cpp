@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/LoopRunner.hpp"
+#include "tests/support/TestLoop.hpp"
 #include "tests/support/UdpPeer.hpp"
 #include "transport/StunMessage.hpp"
 #include "transport/UdpMux.hpp"
@@ -22,11 +22,7 @@ constexpr uint16_t kMinPort = 43000;
 constexpr uint16_t kMaxPort = 43999;
 constexpr int kQuietMs = 50;  // how long "nothing arrives" is watched
 
-struct Loop {
-  uv_loop_t loop;
-  Loop() { uv_loop_init(&loop); }
-  ~Loop() { EXPECT_EQ(test::drainAndClose(&loop), 0); }
-};
+using Loop = test::TestLoop;
 
 // A transport's side of the mux: keeps what it was given, and can answer on the socket.
 struct Recorder final : UdpMux::Endpoint {
@@ -70,13 +66,8 @@ std::unique_ptr<UdpMux> bindMux(uv_loop_t* loop) {
   return mux;
 }
 
-bool runUntil(Loop& l, const std::function<bool()>& done) {
-  return test::runUntil(&l.loop, done, 2000);
-}
-
 void runQuietly(Loop& l) {
-  test::runUntil(
-      &l.loop, [] { return false; }, kQuietMs);
+  l.runUntil([] { return false; }, kQuietMs);
 }
 
 TEST(UdpMuxTest, StunFindsItsTransportByUfragFromAnyAddress) {
@@ -89,7 +80,7 @@ TEST(UdpMuxTest, StunFindsItsTransportByUfragFromAnyAddress) {
   const uint16_t port = mux->localAddress().port();
   peer.send(bindingRequest("ufragB:remote"), port);
   peer.send(bindingRequest("ufragA:other"), port);
-  ASSERT_TRUE(runUntil(l, [&] { return a.received.size() == 1 && b.received.size() == 1; }));
+  ASSERT_TRUE(l.runUntil([&] { return a.received.size() == 1 && b.received.size() == 1; }));
   EXPECT_EQ(a.received[0], bindingRequest("ufragA:other"));
   EXPECT_EQ(b.fromPorts[0], peer.port());
   EXPECT_EQ(mux->counters().routedByUfrag, 2u);
@@ -116,7 +107,7 @@ TEST(UdpMuxTest, MediaOnlyFromARegisteredTupleAndToItsOwner) {
   peerA.send(rtp(2), port);
   peerB.send(rtp(3), port);
   stranger.send(rtp(4), port);
-  ASSERT_TRUE(runUntil(l, [&] { return a.received.size() == 1 && b.received.size() == 1; }));
+  ASSERT_TRUE(l.runUntil([&] { return a.received.size() == 1 && b.received.size() == 1; }));
   runQuietly(l);
   EXPECT_EQ(a.received, std::vector<Bytes>{rtp(2)});
   EXPECT_EQ(b.received, std::vector<Bytes>{rtp(3)});
@@ -140,7 +131,7 @@ TEST(UdpMuxTest, BadOrUnknownStunIsDroppedAndCountedByCause) {
   ASSERT_TRUE(w.addFingerprint());
   noUsername.resize(w.size());
   peer.send(noUsername, port);
-  ASSERT_TRUE(runUntil(l, [&] {
+  ASSERT_TRUE(l.runUntil([&] {
     const auto& c = mux->counters();
     return c.droppedUnknownUfrag == 1 && c.droppedMalformedStun == 2;
   }));
@@ -149,7 +140,7 @@ TEST(UdpMuxTest, BadOrUnknownStunIsDroppedAndCountedByCause) {
   // tuple's owner, which judges it.
   mux->addTuple(loopback(peer.port()), a);
   peer.send(noUsername, port);
-  ASSERT_TRUE(runUntil(l, [&] { return a.received.size() == 1; }));
+  ASSERT_TRUE(l.runUntil([&] { return a.received.size() == 1; }));
   EXPECT_EQ(mux->counters().droppedMalformedStun, 2u);
 }
 
@@ -167,7 +158,7 @@ TEST(UdpMuxTest, TheLatestOwnerOfATupleWinsAndRemovalForgetsEverything) {
   EXPECT_EQ(mux->tupleOwner(tuple), &b);
   const uint16_t port = mux->localAddress().port();
   peer.send(rtp(5), port);
-  ASSERT_TRUE(runUntil(l, [&] { return b.received.size() == 1; }));
+  ASSERT_TRUE(l.runUntil([&] { return b.received.size() == 1; }));
   EXPECT_TRUE(a.received.empty());
 
   // Removing a leaves what b took from it.
@@ -179,7 +170,7 @@ TEST(UdpMuxTest, TheLatestOwnerOfATupleWinsAndRemovalForgetsEverything) {
   EXPECT_EQ(mux->usernameFragmentCount(), 0u);
   peer.send(rtp(6), port);
   peer.send(bindingRequest("ufragA:remote"), port);
-  ASSERT_TRUE(runUntil(l, [&] {
+  ASSERT_TRUE(l.runUntil([&] {
     return mux->counters().droppedUnknownTuple == 1 && mux->counters().droppedUnknownUfrag == 1;
   }));
   EXPECT_EQ(b.received.size(), 1u);

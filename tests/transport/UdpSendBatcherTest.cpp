@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/LoopRunner.hpp"
+#include "tests/support/TestLoop.hpp"
 #include "transport/UdpSendBatcher.hpp"
 #include "transport/UdpSocket.hpp"
 
@@ -23,16 +23,7 @@ using Bytes = std::vector<uint8_t>;
 constexpr uint16_t kMinPort = 42000;
 constexpr uint16_t kMaxPort = 42999;
 
-// A loop for one test; runUntil and the final drain are the shared test helpers.
-struct Loop {
-  uv_loop_t loop;
-  Loop() { uv_loop_init(&loop); }
-  ~Loop() { switchyard::test::drainAndClose(&loop); }
-  template <typename Done>
-  void runUntil(Done done) {
-    switchyard::test::runUntil(&loop, done, 2000);
-  }
-};
+using Loop = switchyard::test::TestLoop;
 
 // A receiving socket on the same loop that keeps what arrives.
 struct Sink {
