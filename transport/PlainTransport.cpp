@@ -12,12 +12,18 @@ constexpr uint16_t kRtcpPortOffset = 1;
 // The last UDP port: none follows it for RTCP.
 constexpr uint16_t kMaxPort = UINT16_MAX;
 
+// A socket of the transport's own, on the worker loop's send batcher and receive arena.
 std::unique_ptr<UdpSocket> bindSocket(uv_loop_t* loop, const PlainTransport::Listen& listen,
                                       const PlainTransport::Options& options,
                                       UdpSocket::OnDatagram onDatagram, std::string* error) {
   const uint16_t min = listen.port != 0 ? listen.port : options.minPort;
   const uint16_t max = listen.port != 0 ? listen.port : options.maxPort;
-  return UdpSocket::bind(loop, listen.ip, min, max, std::move(onDatagram), error);
+  auto socket = UdpSocket::bind(loop, listen.ip, min, max, std::move(onDatagram), error);
+  if (socket) {
+    socket->setSendBatcher(options.sendBatcher);
+    socket->setReceiveArena(options.receiveArena);
+  }
+  return socket;
 }
 
 }  // namespace
@@ -44,8 +50,6 @@ std::unique_ptr<PlainTransport> PlainTransport::create(uv_loop_t* loop, const Op
         },
         error);
     if (!t->ownSocket_) return nullptr;
-    t->ownSocket_->setSendBatcher(options.sendBatcher);
-    t->ownSocket_->setReceiveArena(options.receiveArena);
     t->socket_ = t->ownSocket_.get();
   }
   if (options.rtcpListen) {
@@ -56,8 +60,6 @@ std::unique_ptr<PlainTransport> PlainTransport::create(uv_loop_t* loop, const Op
         },
         error);
     if (!t->rtcpSocket_) return nullptr;
-    t->rtcpSocket_->setSendBatcher(options.sendBatcher);
-    t->rtcpSocket_->setReceiveArena(options.receiveArena);
   }
   if (options.srtp) {
     t->localSrtp_ = SrtpParameters::generate(*options.srtp);
