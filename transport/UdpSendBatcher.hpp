@@ -2,14 +2,15 @@
 // Batched UDP sends for one worker loop. A fan-out writes one datagram per consumer per
 // packet; sending each with its own syscall makes the syscall, not the forwarding, the cost.
 // Sockets that use the batcher queue their datagrams here (into slots of one pool, no heap
-// allocation per datagram), and the batcher sends them just before the loop would block and
-// after each round of I/O callbacks (libuv prepare and check handles), or when the pool is
-// full: one sendmmsg per socket, and, where consecutive datagrams of a socket go to the same
-// destination with the same size, one UDP GSO message for the run (UDP_SEGMENT, Linux 4.18+),
-// which the kernel routes once for the whole run. A socket shared by many peers (UdpMux) queues
-// its datagrams in fan-out order, destinations interleaved; the flush regroups them per
-// destination, keeping each destination's order, so that each peer still gets one GSO run and
-// the whole socket one sendmmsg.
+// allocation per datagram), and the batcher sends them at the end of each batch a socket
+// reads (UdpSocket calls flush), just before the loop would block and after each round of I/O
+// callbacks (libuv prepare and check handles), or when the pool is full: one sendmmsg per
+// socket, and, where consecutive datagrams of a socket go to the same destination with the
+// same size, one UDP GSO message for the run (UDP_SEGMENT, Linux 4.18+), which the kernel
+// routes once for the whole run. A socket shared by many peers (UdpMux) queues its datagrams in
+// fan-out order, destinations interleaved; the flush regroups them per destination, keeping
+// each destination's order, so that each peer still gets one GSO run and the whole socket one
+// sendmmsg.
 //
 // A caller may also write a datagram in place into buffer() and then hand that span to
 // UdpSocket::send, which takes the slot without copying.

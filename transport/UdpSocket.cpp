@@ -119,7 +119,14 @@ void UdpSocket::onReceive(uv_udp_t* udp, ssize_t nread, const uv_buf_t* buf, con
     ++self->counters_.receiveErrors;
     return;
   }
-  if (from == nullptr) return;  // nothing more to read
+  if (from == nullptr) {
+    // The end of one recvmmsg batch, or nothing more to read. What the batch fanned out goes
+    // now: left for the check phase, it would also wait for the processing of every batch
+    // libuv reads next in this callback, which under load arrive while one is processed. A
+    // busier loop still sends bigger rounds, because each read finds more datagrams waiting.
+    if (self->batcher_ != nullptr) self->batcher_->flush();
+    return;
+  }
   if (flags & UV_UDP_PARTIAL) {
     ++self->counters_.receiveErrors;  // cannot happen with a 64 KiB buffer
     return;

@@ -54,8 +54,9 @@ class UdpSocket {
   // False when the datagram was not sent (counted in sendFailures). With a send batcher the
   // datagram is queued and goes out with the batch; failures then show in the counters only.
   bool send(std::span<const uint8_t> datagram, const SocketAddress& to);
-  // Queue sends in the worker loop's batcher from now on (null: send at once). The batcher
-  // must outlive the socket or be reset first.
+  // Queue sends in the worker loop's batcher from now on (null: send at once). The socket
+  // also flushes the batcher at the end of each batch it reads, so that what one read fanned
+  // out does not wait for the next. The batcher must outlive the socket or be reset first.
   void setSendBatcher(UdpSendBatcher* batcher);
   // Read into the loop's shared arena from now on, a batch of datagrams per recvmmsg (null:
   // the socket's own buffer, one datagram per read). The arena must outlive the socket.

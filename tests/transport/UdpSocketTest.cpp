@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "transport/UdpReceiveArena.hpp"
+#include "transport/UdpSendBatcher.hpp"
 #include "transport/UdpSocket.hpp"
 
 namespace {
@@ -127,6 +130,68 @@ TEST(UdpSocketTest, ReadsBatchesIntoASharedArena) {
   EXPECT_TRUE(laterChunk);
   EXPECT_EQ(socket->counters().datagramsReceived, kCount);
   close(fd);
+}
+
+// What one recvmmsg batch fanned out is sent before the next batch is read: a packet's copies
+// do not wait for the processing of packets that arrived after it.
+TEST(UdpSocketTest, SendsWhatEachReadBatchQueuedBeforeReadingTheNext) {
+  Loop l;
+  switchyard::transport::UdpReceiveArena arena;
+  switchyard::transport::UdpSendBatcher batcher(&l.loop);
+  // A plain socket stands for the viewers: what the forwarding socket sends lands here.
+  int viewer = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(viewer, 0);
+  auto viewerAddress = *SocketAddress::fromIp("127.0.0.1", 0);
+  ASSERT_EQ(bind(viewer, viewerAddress.sockaddrPtr(), viewerAddress.sockaddrLength()), 0);
+  sockaddr_storage bound{};
+  socklen_t boundLength = sizeof bound;
+  ASSERT_EQ(getsockname(viewer, reinterpret_cast<sockaddr*>(&bound), &boundLength), 0);
+  viewerAddress = *SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&bound), boundLength);
+
+  size_t forwarded = 0;
+  size_t viewerGot = 0;
+  // At the start of each batch after the first: datagrams forwarded so far, and how many of
+  // their copies the viewer could already read.
+  std::vector<std::pair<size_t, size_t>> atBatchStart;
+  UdpSocket* self = nullptr;
+  std::string error;
+  auto socket = UdpSocket::bind(
+      &l.loop, "127.0.0.1", 42020, 42999,
+      [&](std::span<uint8_t> d, const SocketAddress&) {
+        if (d.data() == arena.bytes().data() && forwarded > 0) {  // a new batch's first
+          char sink[256];
+          while (recv(viewer, sink, sizeof sink, MSG_DONTWAIT) > 0)
+            ++viewerGot;
+          atBatchStart.emplace_back(forwarded, viewerGot);
+        }
+        self->send(d, viewerAddress);
+        ++forwarded;
+      },
+      &error);
+  ASSERT_TRUE(socket) << error;
+  self = socket.get();
+  socket->setReceiveArena(&arena);
+  socket->setSendBatcher(&batcher);
+
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  // Queued before the loop runs, so that one turn of the loop reads them in several batches.
+  constexpr size_t kCount = 2 * switchyard::transport::UdpReceiveArena::kDatagramsPerRead + 5;
+  const std::string payload(100, 'x');
+  for (size_t i = 0; i < kCount; ++i) {
+    ASSERT_GT(sendto(fd, payload.data(), payload.size(), 0, socket->localAddress().sockaddrPtr(),
+                     socket->localAddress().sockaddrLength()),
+              0);
+  }
+  l.runUntil([&] { return forwarded == kCount; });
+  ASSERT_EQ(forwarded, kCount);
+  // Every batch found the copies of all the datagrams before it already sent.
+  ASSERT_GE(atBatchStart.size(), 2u);
+  for (const auto& [before, got] : atBatchStart)
+    EXPECT_EQ(got, before);
+  EXPECT_EQ(batcher.counters().datagrams, kCount);
+  close(fd);
+  close(viewer);
 }
 
 }  // namespace
