@@ -4,7 +4,8 @@
 One publisher stream of fixed-size RTP packets fans out to N outputs. For each forwarder the
 script ramps the source packet rate until delivery falls below 99.9 %, then measures added
 latency at half of the saturation rate. The forwarder runs pinned to one CPU and the load tool
-(`switchyard-bench load`) to another. Forwarders:
+(`switchyard-bench load`) to another; --isolate also moves every other movable task off the
+forwarder's CPU for the run. Forwarders:
 
   relay        switchyard-bench relay: recvmmsg + sendmmsg of copies, the floor
   relay-srtp   the same with AES-128-CTR + HMAC-SHA1-80 per copy (OpenSSL EVP)
@@ -117,6 +118,39 @@ def cpu_seconds(pids):
 
 def pinned(cpu, argv):
     return ["taskset", "-c", str(cpu)] + argv if cpu is not None else argv
+
+
+def isolate_cpu(cpu):
+    """Moves every other task that may run elsewhere off `cpu` (kernel threads too, where the
+    kernel allows it), as a benchmark's measured core is usually isolated: on the machine the
+    figures come from, a kernel thread (kdamond) ran 2 ms slices on the forwarder's core a few
+    times a second, which alone set the p99 latency. Returns {tid: old CPUs} for restore_cpus.
+    Tasks pinned to one CPU (per-CPU kernel threads) stay."""
+    moved = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in map(int, tids):
+            try:
+                cpus = os.sched_getaffinity(tid)
+                if cpu in cpus and len(cpus) > 1:
+                    os.sched_setaffinity(tid, cpus - {cpu})
+                    moved[tid] = cpus
+            except OSError:
+                pass  # gone, or not movable (PF_NO_SETAFFINITY, no permission)
+    return moved
+
+
+def restore_cpus(moved):
+    for tid, cpus in moved.items():
+        try:
+            os.sched_setaffinity(tid, cpus)
+        except OSError:
+            pass
 
 
 class Forwarder:
@@ -488,7 +522,9 @@ def markdown(result):
         "",
         f"{result['date']} · {result['machine']['cpu']} · {result['machine']['cores']} cores · "
         f"Linux {result['machine']['kernel']} · forwarder on CPU {result['forwarder_cpu']}, "
-        f"load on CPU {result['load_cpu']} · {result['seconds']} s per step",
+        f"load on CPU {result['load_cpu']} · {result['seconds']} s per step"
+        + (f" · forwarder CPU isolated ({result['isolated_tasks_moved']} tasks moved off it)"
+           if result.get("isolated_tasks_moved") else ""),
         "",
         "| forwarder | egress pkt/s at saturation | ratio to relay | peak egress pkt/s | "
         "CPU ms per 100k pkts | added latency p50 / p99 µs at half load | "
@@ -606,6 +642,9 @@ def main():
                    help="runs of each latency step; the one with the median p99 is reported")
     p.add_argument("--latency-wait", default="busy", choices=["busy", "interval", "epoll"],
                    help="how the load tool's receivers wait in the half-load step")
+    p.add_argument("--isolate", action="store_true",
+                   help="move every movable task off the forwarder's CPU for the run (needs "
+                        "root or CAP_SYS_NICE); put back at the end")
     p.add_argument("--no-memory", action="store_true", help="skip the memory per viewer step")
     p.add_argument("--memory-viewers", type=int, default=1000,
                    help="viewers added for the memory per viewer step")
@@ -663,6 +702,11 @@ def main():
         "burst_interval_us": args.burst_interval_us,
         "forwarders": [],
     }
+    moved = {}
+    if args.isolate and args.forwarder_cpu is not None:
+        moved = isolate_cpu(args.forwarder_cpu)
+        log(f"isolate: moved {len(moved)} tasks off CPU {args.forwarder_cpu}")
+        result["isolated_tasks_moved"] = len(moved)
     try:
         for fwd in forwarders:
             try:
@@ -672,6 +716,8 @@ def main():
     except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError) as e:
         log(f"failed: {e}")
         return 1
+    finally:
+        restore_cpus(moved)
     if not args.no_memory:
         result["memory"] = memory_per_viewer(args, large=10 + args.memory_viewers)
     by_name = {r["forwarder"]: r for r in result["forwarders"]}
