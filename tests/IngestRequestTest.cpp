@@ -47,13 +47,14 @@ TEST(IngestRequest, EmptyTracksTakeTheRoutersFirstCodecOfTheirKind) {
   EXPECT_EQ(a.channels, 2);
   EXPECT_FALSE(r.srtp);
   EXPECT_FALSE(r.rtcpMux) << "ffmpeg and rtpbin send RTCP from a second socket";
+  EXPECT_FALSE(r.idleTimeoutS) << "the server's default";
 }
 
 TEST(IngestRequest, EveryFieldIsRead) {
   auto r = parsed(R"({"video":{"codec":"h264","payloadType":102,"ssrc":4294967295,
                       "srtpKey":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw==",
                       "remote":{"ip":"192.0.2.1","port":5004,"rtcpPort":5010}},
-                      "srtp":"AEAD_AES_128_GCM","rtcpMux":true})");
+                      "srtp":"AEAD_AES_128_GCM","rtcpMux":true,"idleTimeout":86400})");
   ASSERT_EQ(r.tracks.size(), 1u);
   const auto& v = r.tracks[0];
   EXPECT_EQ(v.codec, "H264");  // the router's spelling
@@ -67,6 +68,8 @@ TEST(IngestRequest, EveryFieldIsRead) {
   EXPECT_EQ(v.remote->rtcpPort, 5010);
   EXPECT_EQ(r.srtp, SrtpCryptoSuite::kAeadAes128Gcm);
   EXPECT_TRUE(r.rtcpMux);
+  EXPECT_EQ(r.idleTimeoutS, 86400u);
+  EXPECT_EQ(parsed(R"({"audio":{},"idleTimeout":0})").idleTimeoutS, 0u) << "0: never";
 
   auto f =
       parsed(R"({"video":{"codec":"H264","fmtp":"packetization-mode=1;profile-level-id=640c1f"}})");
@@ -111,6 +114,11 @@ TEST(IngestRequest, BadBodiesAreRefusedWithTheirReason) {
       {R"({"video":{"remote":{"port":5000}}})", "'remote' needs an 'ip' string"},
       {R"({"video":{"remote":{"ip":"127.0.0.1","port":70000}}})", "remote: 'port' must be"},
       {R"({"video":{},"srtp":true})", "'srtp' must be"},
+      {R"({"video":{},"idleTimeout":-1})", "'idleTimeout' must be whole seconds from 0 to 86400"},
+      {R"({"video":{},"idleTimeout":1.5})", "'idleTimeout' must be whole seconds"},
+      {R"({"video":{},"idleTimeout":"30"})", "'idleTimeout' must be whole seconds"},
+      {R"({"video":{},"idleTimeout":86401})", "'idleTimeout' must be whole seconds"},
+      {R"({"video":{},"idleTimeout":1e30})", "'idleTimeout' must be whole seconds"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body);

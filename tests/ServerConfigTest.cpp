@@ -16,6 +16,7 @@ TEST(ServerConfig, JsonValuesApplyOverDefaults) {
       "workers": { "count": 3, "logLevel": "debug", "logTags": ["ice"] },
       "rtc": { "minPort": 20000, "maxPort": 20100, "listenIps": ["127.0.0.1"],
                "announcedIp": "203.0.113.7", "sharedPort": false },
+      "ingest": { "idleTimeout": 120 },
       "log": { "level": "warn" },
       "auth": { "keys": { "k1": "0123456789abcdef" } } })");
   ASSERT_FALSE(e) << *e;
@@ -29,6 +30,8 @@ TEST(ServerConfig, JsonValuesApplyOverDefaults) {
   EXPECT_EQ(c.announcedIp, "203.0.113.7");
   EXPECT_FALSE(c.rtcSharedPort);
   EXPECT_TRUE(ServerConfig{}.rtcSharedPort);  // on unless turned off
+  EXPECT_EQ(c.ingestIdleTimeoutS, 120u);
+  EXPECT_EQ(ServerConfig{}.ingestIdleTimeoutS, 30u);
   EXPECT_EQ(c.logLevel, "warn");
   EXPECT_EQ(c.apiKeys.at("k1"), "0123456789abcdef");
   EXPECT_FALSE(c.openLoopbackAccess);
@@ -63,6 +66,8 @@ TEST(ServerConfig, BadDocumentsAreErrorsNotCrashes) {
       {R"({"http": {"listen": "1.2.3.4:99999"}})", "no valid port"},
       {R"({"auth": {"keys": {"k": 5}}})", "wrong type"},
       {R"({"rtc": {"sharedPort": "yes"}})", "rtc.sharedPort: true or false"},
+      {R"({"ingest": {"idleTimeout": -5}})", "ingest.idleTimeout is out of range"},
+      {R"({"ingest": {"idleTimeout": "30s"}})", "ingest.idleTimeout must be an integer"},
       // Found by ServerConfigFuzz: a number too large for any type threw out_of_range.
       {R"({"de:v":77777777e7777700})", "not valid JSON"},
       {"{\"a\":1e99999}", "not valid JSON"},
@@ -97,6 +102,20 @@ TEST(ServerConfig, CommandLineFlagsOverrideAndValidate) {
   auto u = parseServerCommandLine(2, const_cast<char**>(unclear));
   ASSERT_TRUE(std::holds_alternative<ConfigError>(u));
   EXPECT_EQ(std::get<ConfigError>(u).message, "--rtc-shared-port: on or off");
+
+  const char* idle[] = {"switchyard", "--ingest-idle-timeout", "0"};
+  auto i = parseServerCommandLine(3, const_cast<char**>(idle));
+  ASSERT_TRUE(std::holds_alternative<ServerConfig>(i));
+  EXPECT_EQ(std::get<ServerConfig>(i).ingestIdleTimeoutS, 0u);
+  const char* longIdle[] = {"switchyard", "--ingest-idle-timeout=86401"};
+  auto l = parseServerCommandLine(2, const_cast<char**>(longIdle));
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(l));
+  EXPECT_EQ(std::get<ConfigError>(l).message, "ingest.idleTimeout: at most 86400 s");
+  const char* wordy[] = {"switchyard", "--ingest-idle-timeout", "soon"};
+  auto y = parseServerCommandLine(3, const_cast<char**>(wordy));
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(y));
+  EXPECT_EQ(std::get<ConfigError>(y).message,
+            "--ingest-idle-timeout: 'soon' is not a number of seconds");
 
   const char* weak[] = {"switchyard", "--announced-ip", "example.com"};
   auto w = parseServerCommandLine(3, const_cast<char**>(weak));

@@ -1240,6 +1240,51 @@ TEST_F(WhipWhepServer, IngestTakesRtpFromItsFirstSenderAndViewersCanWatch) {
   expectNothingAllocated(port_);
 }
 
+// UDP has no connection to lose: an ingest that stops receiving RTP ends after its idle
+// timeout, and one that keeps receiving stays however long it runs.
+TEST_F(WhipWhepServer, AnIngestEndsWhenItsRtpStopsForItsIdleTimeout) {
+  constexpr int kTimeoutS = 2;
+  auto ingest = createIngest(port_, "quiet",
+                             R"({"video":{"codec":"vp8","payloadType":100},"idleTimeout":)" +
+                                 std::to_string(kTimeoutS) + "}");
+  ASSERT_TRUE(ingest.is_object());
+  EXPECT_EQ(ingest["idleTimeout"], kTimeoutS);
+  const auto videoPort = static_cast<uint16_t>(ingest["video"]["port"].get<int>());
+
+  // RTP every 100 ms for longer than the timeout: the ingest stays.
+  UdpClient sender;
+  const auto start = std::chrono::steady_clock::now();
+  uint16_t sequence = 0;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(kTimeoutS + 2)) {
+    ASSERT_TRUE(sender.send(videoPort, rtpPacket(100, sequence++, 0x1234)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(streamSession(port_, ingest["id"]).is_object()) << "ended while receiving RTP";
+
+  // Then silence: it ends, not before the timeout, and frees the stream for a new publisher.
+  const auto silent = std::chrono::steady_clock::now();
+  const bool ended = waitUntil([&] { return streamSession(port_, ingest["id"]).is_null(); },
+                               (kTimeoutS + 3) * 1000);
+  EXPECT_TRUE(ended);
+  EXPECT_GE(std::chrono::steady_clock::now() - silent,
+            std::chrono::seconds(kTimeoutS) - std::chrono::milliseconds(100));
+  EXPECT_EQ(request(port_, "DELETE", ingest["location"]).status, 404);
+  expectNothingAllocated(port_);
+
+  // Without "idleTimeout" the server's default holds; 0 turns it off.
+  auto byDefault = createIngest(port_, "quiet", R"({"audio":{}})");
+  ASSERT_TRUE(byDefault.is_object());
+  EXPECT_EQ(byDefault["idleTimeout"], 30);
+  EXPECT_EQ(request(port_, "DELETE", byDefault["location"]).status, 200);
+  auto never = createIngest(port_, "quiet", R"({"audio":{},"idleTimeout":0})");
+  ASSERT_TRUE(never.is_object());
+  EXPECT_EQ(never["idleTimeout"], 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_TRUE(streamSession(port_, never["id"]).is_object());
+  EXPECT_EQ(request(port_, "DELETE", never["location"]).status, 200);
+  expectNothingAllocated(port_);
+}
+
 class WhipWhepAuth : public ::testing::Test {
  protected:
   void SetUp() override {

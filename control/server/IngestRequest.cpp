@@ -164,7 +164,8 @@ std::variant<IngestRequest, std::string> parseIngestRequest(std::string_view bod
   const Json j = Json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::string("the body must be a JSON object");
   for (const auto& [key, value] : j.items()) {
-    if (key != "video" && key != "audio" && key != "srtp" && key != "rtcpMux") {
+    if (key != "video" && key != "audio" && key != "srtp" && key != "rtcpMux" &&
+        key != "idleTimeout") {
       return "unknown field '" + key.substr(0, 32) + "'";
     }
   }
@@ -191,6 +192,13 @@ std::variant<IngestRequest, std::string> parseIngestRequest(std::string_view bod
   if (const auto m = j.find("rtcpMux"); m != j.end()) {
     if (!m->is_boolean()) return std::string("'rtcpMux' must be true or false");
     request.rtcpMux = m->get<bool>();
+  }
+  if (const auto t = j.find("idleTimeout"); t != j.end() && !t->is_null()) {
+    if (!t->is_number_unsigned() || t->get<uint64_t>() > kMaxIngestIdleTimeoutS) {
+      return "'idleTimeout' must be whole seconds from 0 to " +
+             std::to_string(kMaxIngestIdleTimeoutS) + " (0: never)";
+    }
+    request.idleTimeoutS = t->get<uint32_t>();
   }
   for (const auto& track : request.tracks) {
     if (!track.srtpKey) continue;

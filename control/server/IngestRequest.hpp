@@ -5,12 +5,14 @@
 //
 //   {"video": {"codec": "VP8", "payloadType": 96, "ssrc": 1234, "fmtp": "..."},
 //    "audio": {"codec": "opus", "payloadType": 111},
-//    "srtp": "AES_CM_128_HMAC_SHA1_80", "rtcpMux": false}
+//    "srtp": "AES_CM_128_HMAC_SHA1_80", "rtcpMux": false, "idleTimeout": 30}
 //
 // Every field but one of "video"/"audio" is optional. Without "remote" a transport learns the
 // sender's address from its first packet (comedia). RTCP gets a port of its own unless
 // "rtcpMux" is true: ffmpeg and GStreamer's rtpbin send RTCP from a second socket, which
 // comedia on a muxed port would take for a stranger (or for the peer, if it came first).
+// UDP has no connection to lose: "idleTimeout" is how long the server keeps an ingest that
+// receives no RTP (seconds, 0: until DELETE; default the server's ingest.idleTimeout).
 
 #include <cstdint>
 #include <optional>
@@ -41,10 +43,14 @@ struct IngestTrack {
   std::optional<IngestRemote> remote;  // none: comedia
 };
 
+// The longest idle timeout a request or the server's configuration may set: a day.
+constexpr uint32_t kMaxIngestIdleTimeoutS = 86'400;
+
 struct IngestRequest {
   std::vector<IngestTrack> tracks;  // video first, then audio
   std::optional<SrtpCryptoSuite> srtp;
   bool rtcpMux = false;
+  std::optional<uint32_t> idleTimeoutS;  // none: the server's default
 };
 
 // The request, or a reason fit for a 400 body.

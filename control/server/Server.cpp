@@ -128,6 +128,7 @@ std::optional<std::string> Server::start() {
   wo.openLoopbackAccess = config_.openLoopbackAccess;
   wo.apiKeys = config_.apiKeys;
   wo.iceServerLinks = iceServerLinks(config_.iceServers);
+  wo.ingestIdleTimeoutS = config_.ingestIdleTimeoutS;
   whipWhep_ = std::make_unique<WhipWhepService>(loop_, *pool_, wo);
 
   HttpServerOptions ho;

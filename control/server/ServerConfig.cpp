@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "control/server/IngestRequest.hpp"
+
 namespace switchyard::control {
 
 namespace {
@@ -111,7 +113,8 @@ std::optional<std::string> applyConfigJson(ServerConfig& c, const std::string& t
   }
   if (!j.is_object()) return "the top level must be an object";
   try {
-    static const char* const kTopKeys[] = {"http", "workers", "rtc", "log", "auth", "dev"};
+    static const char* const kTopKeys[] = {"http", "workers", "rtc", "ingest",
+                                           "log",  "auth",    "dev"};
     for (auto& [key, value] : j.items()) {
       bool known = false;
       for (const char* k : kTopKeys)
@@ -164,6 +167,9 @@ std::optional<std::string> applyConfigJson(ServerConfig& c, const std::string& t
           c.iceServers.push_back(std::move(ice));
         }
       }
+    }
+    if (auto it = j.find("ingest"); it != j.end() && it->contains("idleTimeout")) {
+      c.ingestIdleTimeoutS = getUnsigned<uint32_t>((*it)["idleTimeout"], "ingest.idleTimeout");
     }
     if (auto it = j.find("log"); it != j.end() && it->contains("level")) {
       c.logLevel = (*it)["level"].get<std::string>();
@@ -236,6 +242,9 @@ std::optional<std::string> validate(const ServerConfig& c) {
   if (!c.announcedIp.empty() && !isIp(c.announcedIp)) {
     return "rtc.announcedIp: '" + c.announcedIp + "' is not an IP address";
   }
+  if (c.ingestIdleTimeoutS > kMaxIngestIdleTimeoutS) {
+    return "ingest.idleTimeout: at most " + std::to_string(kMaxIngestIdleTimeoutS) + " s";
+  }
   if (!isLogLevel(c.logLevel)) return "log.level: '" + c.logLevel + "' is not a log level";
   if (!isLogLevel(c.workerLogLevel)) {
     return "workers.logLevel: '" + c.workerLogLevel + "' is not a log level";
@@ -260,6 +269,7 @@ std::string serverUsageText() {
   --rtc-shared-port on|off WebRTC on one UDP port per worker and IP (default on); off: a
                            port per transport from the range
   --announced-ip IP        IP to announce to clients (NAT, cloud); default the listen IP
+  --ingest-idle-timeout S  end an RTP ingest after S seconds without RTP (default 30; 0: never)
   --log-level LEVEL        trace|debug|info|warn|error|off (default info)
   --worker-bin PATH        switchyard-worker to run (default: beside this executable)
   --version, --help
@@ -272,9 +282,10 @@ ConfigResult parseServerCommandLine(int argc, char* argv[]) {
   std::vector<std::pair<std::string, std::string>> flags;
   std::string configPath;
   bool dev = false;
-  static const char* const kValueFlags[] = {"--config",          "--http-listen", "--workers",
-                                            "--rtc-ports",       "--listen-ip",   "--announced-ip",
-                                            "--rtc-shared-port", "--log-level",   "--worker-bin"};
+  static const char* const kValueFlags[] = {
+      "--config",     "--http-listen",        "--workers",         "--rtc-ports",
+      "--listen-ip",  "--announced-ip",       "--rtc-shared-port", "--log-level",
+      "--worker-bin", "--ingest-idle-timeout"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return ConfigInfo{serverUsageText()};
@@ -335,6 +346,10 @@ ConfigResult parseServerCommandLine(int argc, char* argv[]) {
     } else if (name == "--rtc-shared-port") {
       if (value != "on" && value != "off") return ConfigError{name + ": on or off"};
       c.rtcSharedPort = value == "on";
+    } else if (name == "--ingest-idle-timeout") {
+      if (!parseNumber(value, c.ingestIdleTimeoutS)) {
+        return ConfigError{name + ": '" + value + "' is not a number of seconds"};
+      }
     } else if (name == "--log-level") {
       c.logLevel = value;
     } else if (name == "--worker-bin") {

@@ -31,6 +31,9 @@ struct ServerConfig {
   // each from the range. The range still serves ingest and the shared ports themselves.
   bool rtcSharedPort = true;
   std::string announcedIp;  // empty: announce the listen IP
+  // How long an RTP ingest may receive nothing before the server ends it (0: never); a
+  // request's "idleTimeout" overrides it.
+  uint32_t ingestIdleTimeoutS = 30;
   std::vector<IceServerConfig> iceServers;
   std::string logLevel = "info";
   std::map<std::string, std::string> apiKeys;  // key -> secret, for signing access tokens

@@ -174,6 +174,12 @@ struct WhipWhepService::Session {
   bool ready = false;  // answered with 201
   WorkerChannel::Subscription transportEvents;
   uint64_t disconnectedSinceMs = 0;  // 0: ICE has consent
+  // An ingest's idle watch: its timeout (0: none), when its RTP count last grew (or it was
+  // created), that count over all tracks, and whether a stats round is out.
+  uint64_t idleTimeoutMs = 0;
+  uint64_t lastRtpMs = 0;
+  uint64_t rtpReceived = 0;
+  bool activityCheckPending = false;
 
   std::vector<std::shared_ptr<Transport>> transports() const {
     std::vector<std::shared_ptr<Transport>> all(plainTransports.begin(), plainTransports.end());
@@ -575,12 +581,53 @@ void WhipWhepService::sweep() {
       spdlog::info("session {} of stream '{}' ends: ICE consent lost", id, s->stream);
       closes.push_back(id);
     }
+    if (s->kind == Kind::kIngest && s->ready && s->idleTimeoutMs != 0) {
+      checkIngestActivity(s, now);
+    }
   }
   for (const auto& id : closes) {
     if (sessions_.contains(id)) {
       ++counters_.sessionsExpired;
       closeSession(id);
     }
+  }
+}
+
+// An ingest has no connection to lose and its sender may never send RTCP: what shows it is
+// alive is its RTP count growing. A round of stats per sweep, only for ingests.
+void WhipWhepService::checkIngestActivity(const std::shared_ptr<Session>& session, uint64_t now) {
+  if (session->activityCheckPending) return;
+  if (now - session->lastRtpMs < kSweepIntervalMs) return;  // fresh enough
+  session->activityCheckPending = true;
+  auto weak = std::weak_ptr<WhipWhepService*>(self_);
+  std::weak_ptr<Session> weakSession = session;
+  auto remaining = std::make_shared<size_t>(session->plainTransports.size());
+  auto total = std::make_shared<uint64_t>(0);
+  auto failed = std::make_shared<bool>(false);
+  for (const auto& transport : session->plainTransports) {
+    transport->getStats(
+        [this, weak, weakSession, remaining, total, failed](Result<TransportStats> r) {
+          if (r) {
+            *total += r.value().rtpReceived;
+          } else {
+            *failed = true;
+          }
+          if (--*remaining != 0) return;
+          auto alive = weak.lock();
+          auto s = weakSession.lock();
+          if (!alive || !*alive || !s || !sessions_.contains(s->id)) return;
+          s->activityCheckPending = false;
+          const uint64_t at = uv_now(loop_);
+          if (*failed) return;  // no answer is no evidence of silence; the next sweep asks again
+          if (*total > s->rtpReceived) {
+            s->rtpReceived = *total;
+            s->lastRtpMs = at;
+          } else if (at - s->lastRtpMs >= s->idleTimeoutMs) {
+            spdlog::info("ingest {} of stream '{}' ends: no RTP for {} s", s->id, s->stream,
+                         s->idleTimeoutMs / 1000);
+            deferClose(s->id);
+          }
+        });
   }
 }
 
@@ -716,6 +763,8 @@ void WhipWhepService::postIngest(const HttpRequest& request, Responder responder
   session->kind = Kind::kIngest;
   session->stream = stream;
   session->ingest = std::move(std::get<IngestRequest>(parsed));
+  session->idleTimeoutMs =
+      uint64_t{1000} * session->ingest.idleTimeoutS.value_or(options_.ingestIdleTimeoutS);
   for (const auto& track : session->ingest.tracks) {
     session->negotiated.sections.push_back(ingestSection(track));
     if (session->ingest.srtp) {
@@ -833,10 +882,14 @@ void WhipWhepService::finishIngest(const std::shared_ptr<Session>& session,
                                    const Responder& responder) {
   publish(*session, *streams_.at(session->stream));
   session->ready = true;
+  session->lastRtpMs = uv_now(loop_);  // the sender gets the whole timeout to start
   ++counters_.sessionsCreated;
   const std::string location =
       std::string(kIngestPrefix) + "/" + session->stream + "/" + session->id;
-  nlohmann::json body = {{"id", session->id}, {"stream", session->stream}, {"location", location}};
+  nlohmann::json body = {{"id", session->id},
+                         {"stream", session->stream},
+                         {"location", location},
+                         {"idleTimeout", session->idleTimeoutMs / 1000}};
   for (size_t i = 0; i < session->ingest.tracks.size(); ++i) {
     const IngestTrack& track = session->ingest.tracks[i];
     const auto& info = session->plainTransports[i]->info();

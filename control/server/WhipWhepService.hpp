@@ -40,13 +40,15 @@ struct WhipWhepOptions {
   std::map<std::string, std::string> apiKeys;  // key -> secret for access tokens
   // RFC 9725 section 4.4: Link headers naming STUN/TURN servers, already formatted.
   std::vector<std::string> iceServerLinks;
+  // An ingest that receives no RTP for this long ends (0: never), unless its request says.
+  uint32_t ingestIdleTimeoutS = 30;
 };
 
 struct WhipWhepCounters {
   uint64_t sessionsCreated = 0;
   uint64_t sessionsRejected = 0;  // 4xx/5xx answers to POST
   uint64_t sessionsDeleted = 0;
-  uint64_t sessionsExpired = 0;  // DTLS failed or closed, or ICE consent lost
+  uint64_t sessionsExpired = 0;  // DTLS failed or closed, ICE consent lost, or ingest idle
 };
 
 class WhipWhepService {
@@ -101,6 +103,8 @@ class WhipWhepService {
   void watchTransport(const std::shared_ptr<Session>& session);
   void deferClose(const std::string& id);
   void sweep();
+  // Asks an ingest's transports how much RTP came; ends the ingest after its idle timeout.
+  void checkIngestActivity(const std::shared_ptr<Session>& session, uint64_t now);
   void maybeCloseStream(const std::string& stream);
   std::optional<std::string> authorize(const HttpRequest& request, const std::string& stream,
                                        bool publish) const;
