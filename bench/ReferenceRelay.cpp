@@ -28,12 +28,23 @@ constexpr int kExitUsage = 2;
 constexpr size_t kReceiveBatch = 64;
 constexpr size_t kSendBatch = 1024;
 constexpr size_t kMaxDatagram = 1500;
-// SRTP-like work per copy: AES-128 key and CTR IV, HMAC-SHA1 key; tag truncated to 80 bits
-// (RFC 3711 section 4.2 and its default transform).
+// SRTP per copy, AES_CM_128_HMAC_SHA1_80 (RFC 3711): a 16-byte master key and 14-byte master
+// salt per output, session keys derived once (section 4.3), then per packet AES-128 in counter
+// mode over the payload and an HMAC-SHA1 tag cut to 80 bits (sections 4.1.1 and 4.2).
 constexpr size_t kAesKeySize = 16;
+constexpr size_t kSaltSize = 14;
+constexpr size_t kMasterSize = kAesKeySize + kSaltSize;
 constexpr size_t kHmacKeySize = 20;
 constexpr size_t kTagSize = 10;
-constexpr size_t kRtpHeaderSize = 12;  // the part left in the clear
+constexpr size_t kRocSize = 4;
+constexpr size_t kRtpHeaderSize = 12;  // the fixed header; CSRCs and extensions follow
+// Key derivation labels (RFC 3711 section 4.3.1): RTP encryption key, auth key, salt.
+constexpr uint8_t kLabelRtpEncryption = 0x00;
+constexpr uint8_t kLabelRtpAuth = 0x01;
+constexpr uint8_t kLabelRtpSalt = 0x02;
+// Input streams whose rollover counter the relay keeps (RFC 3711 section 3.3.1); the load tool
+// sends one or two.
+constexpr size_t kMaxStreams = 8;
 constexpr int kPollTimeoutMs = 100;
 
 struct Options {
@@ -43,6 +54,8 @@ struct Options {
   uint16_t destinationPort = 0;  // outputs go to destinationPort .. destinationPort + outputs - 1
   size_t outputs = 1;
   bool srtp = false;
+  std::array<uint8_t, kMasterSize> srtpKey{};  // output d's: bytes 0 and 1 XOR d's two bytes
+  bool srtpKeyGiven = false;
   bool socketPerOutput = false;
   double seconds = 0;  // 0: until the first datagram after idle for --idle seconds
   double idle = 2;
@@ -52,10 +65,13 @@ struct Options {
 void usage(std::FILE* out) {
   std::fputs(
       "usage: switchyard-bench relay --port P --dest-port Q [--outputs N] [--srtp]\n"
-      "                              [--listen IP] [--dest IP] [--seconds S] [--idle S] [--cpu K]\n"
-      "                              [--socket-per-output]\n"
-      "Receives UDP on IP:P and sends each datagram to IP:Q .. IP:Q+N-1. --srtp encrypts each\n"
-      "copy (AES-128-CTR + HMAC-SHA1-80, a key per output). Stops after --seconds, or after\n"
+      "                              [--srtp-key HEX] [--listen IP] [--dest IP] [--seconds S]\n"
+      "                              [--idle S] [--cpu K] [--socket-per-output]\n"
+      "Receives UDP on IP:P and sends each datagram to IP:Q .. IP:Q+N-1. --srtp protects each\n"
+      "copy of an RTP packet as SRTP (AES_CM_128_HMAC_SHA1_80, OpenSSL EVP) with a master key\n"
+      "per output: --srtp-key (30 bytes of key and salt, hex; default random) with its first\n"
+      "two bytes XORed with the output's index (little end first). Stops after --seconds, or "
+      "after\n"
       "--idle seconds without input once something arrived. --socket-per-output sends each\n"
       "output's copies from a socket of its own, one sendmsg each (what a port per viewer costs).\n"
       "Prints one JSON line of counters.\n",
@@ -72,12 +88,57 @@ struct EvpMacCtxFree {
   void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
 };
 
-// One output's keys and OpenSSL contexts, set up once; per packet only the IV changes.
+// One output's session keys and OpenSSL contexts, set up once; per packet only the IV changes.
 struct OutputCrypto {
   std::unique_ptr<EVP_CIPHER_CTX, EvpCipherFree> cipher{EVP_CIPHER_CTX_new()};
   std::unique_ptr<EVP_MAC_CTX, EvpMacCtxFree> mac;  // keyed once, re-initialised per packet
   std::array<uint8_t, kAesKeySize> key{};
+  std::array<uint8_t, kSaltSize> salt{};
 };
+
+// An input stream's rollover counter, kept as a sender keeps it: the index is ROC || SEQ.
+struct StreamIndex {
+  uint32_t ssrc = 0;
+  uint16_t lastSequence = 0;
+  uint32_t roc = 0;
+  bool used = false;
+};
+
+// RFC 3711 section 4.3.3, the AES-CM PRF: the key stream under the master key from the IV
+// (label << 48 XOR master salt) * 2^16, with key_derivation_rate 0.
+bool deriveSessionKey(const uint8_t* master, uint8_t label, uint8_t* out, size_t length) {
+  std::array<uint8_t, 16> iv{};
+  std::memcpy(iv.data(), master + kAesKeySize, kSaltSize);
+  iv[7] ^= label;
+  std::unique_ptr<EVP_CIPHER_CTX, EvpCipherFree> c{EVP_CIPHER_CTX_new()};
+  std::array<uint8_t, kHmacKeySize> zeros{};
+  int written = 0;
+  return c && length <= zeros.size() &&
+         EVP_EncryptInit_ex(c.get(), EVP_aes_128_ctr(), nullptr, master, iv.data()) == 1 &&
+         EVP_EncryptUpdate(c.get(), out, &written, zeros.data(), static_cast<int>(length)) == 1;
+}
+
+bool parseHexKey(std::string_view hex, std::array<uint8_t, kMasterSize>& out) {
+  if (hex.size() != 2 * kMasterSize) return false;
+  for (size_t i = 0; i < kMasterSize; ++i) {
+    unsigned value = 0;
+    if (std::sscanf(std::string(hex.substr(2 * i, 2)).c_str(), "%2x", &value) != 1) return false;
+    out[i] = static_cast<uint8_t>(value);
+  }
+  return true;
+}
+
+// The RTP header's length with its CSRCs and extension (RFC 3550 section 5.3.1), or 0 when
+// the datagram is not that long.
+size_t rtpHeaderLength(const uint8_t* data, size_t length) {
+  if (length < kRtpHeaderSize) return 0;
+  size_t header = kRtpHeaderSize + 4 * (data[0] & 0x0f);
+  if (data[0] & 0x10) {
+    if (length < header + 4) return 0;
+    header += 4 + 4 * ((size_t{data[header + 2]} << 8) | data[header + 3]);
+  }
+  return header <= length ? header : 0;
+}
 
 bool parse(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
@@ -86,6 +147,9 @@ bool parse(int argc, char** argv, Options& o) {
     const char* v = nullptr;
     if (a == "--srtp") {
       o.srtp = true;
+    } else if (a == "--srtp-key") {
+      if ((v = value()) == nullptr || !parseHexKey(v, o.srtpKey)) return false;
+      o.srtpKeyGiven = true;
     } else if (a == "--socket-per-output") {
       o.socketPerOutput = true;
     } else if (a == "--help") {
@@ -178,13 +242,19 @@ int runReferenceRelay(int argc, char** argv) {
     char digest[] = "SHA1";
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
                            OSSL_PARAM_construct_end()};
+    if (!o.srtpKeyGiven) RAND_bytes(o.srtpKey.data(), static_cast<int>(o.srtpKey.size()));
     crypto.resize(o.outputs);
-    for (auto& c : crypto) {
+    for (size_t d = 0; d < o.outputs; ++d) {
+      auto& c = crypto[d];
+      auto master = o.srtpKey;
+      master[0] ^= static_cast<uint8_t>(d);
+      master[1] ^= static_cast<uint8_t>(d >> 8);
       std::array<uint8_t, kHmacKeySize> macKey{};
-      RAND_bytes(c.key.data(), static_cast<int>(c.key.size()));
-      RAND_bytes(macKey.data(), static_cast<int>(macKey.size()));
       c.mac.reset(EVP_MAC_CTX_new(hmac.get()));
-      if (!c.mac || EVP_MAC_init(c.mac.get(), macKey.data(), macKey.size(), params) != 1 ||
+      if (!deriveSessionKey(master.data(), kLabelRtpEncryption, c.key.data(), c.key.size()) ||
+          !deriveSessionKey(master.data(), kLabelRtpAuth, macKey.data(), macKey.size()) ||
+          !deriveSessionKey(master.data(), kLabelRtpSalt, c.salt.data(), c.salt.size()) || !c.mac ||
+          EVP_MAC_init(c.mac.get(), macKey.data(), macKey.size(), params) != 1 ||
           EVP_EncryptInit_ex(c.cipher.get(), EVP_aes_128_ctr(), nullptr, c.key.data(), nullptr) !=
               1) {
         std::fprintf(stderr, "relay: OpenSSL setup failed\n");
@@ -204,7 +274,8 @@ int runReferenceRelay(int argc, char** argv) {
     inMsgs[i].msg_hdr.msg_iovlen = 1;
   }
   // Send side: with --srtp each copy has its own buffer; plain copies point at the input.
-  std::vector<std::array<uint8_t, kMaxDatagram + kTagSize>> out(o.srtp ? kSendBatch : 0);
+  std::vector<std::array<uint8_t, kMaxDatagram + kRocSize + kTagSize>> out(o.srtp ? kSendBatch : 0);
+  std::array<StreamIndex, kMaxStreams> streams{};
   std::vector<iovec> outIov(kSendBatch);
   std::vector<mmsghdr> outMsgs(kSendBatch);
 
@@ -258,24 +329,62 @@ int runReferenceRelay(int argc, char** argv) {
     for (int k = 0; k < n; ++k) {
       const size_t length = inMsgs[static_cast<size_t>(k)].msg_len;
       uint8_t* data = in[static_cast<size_t>(k)].data();
+      // The packet index (RFC 3711 section 3.3.1), the same for every copy.
+      const size_t header = o.srtp ? rtpHeaderLength(data, length) : 0;
+      uint64_t index = 0;
+      std::array<uint8_t, kRocSize> roc{};
+      if (header != 0) {
+        const uint32_t ssrc = (uint32_t{data[8]} << 24) | (uint32_t{data[9]} << 16) |
+                              (uint32_t{data[10]} << 8) | data[11];
+        const auto sequence = static_cast<uint16_t>((data[2] << 8) | data[3]);
+        StreamIndex* stream = &streams[0];
+        for (auto& st : streams) {
+          if (st.used && st.ssrc == ssrc) {
+            stream = &st;
+            break;
+          }
+          if (!st.used) {
+            st = {ssrc, sequence, 0, true};
+            stream = &st;
+            break;
+          }
+        }
+        // A jump back by more than half the sequence space is a wrap, not reordering.
+        if (sequence < stream->lastSequence && stream->lastSequence - sequence > 0x8000) {
+          ++stream->roc;
+        }
+        stream->lastSequence = sequence;
+        index = (uint64_t{stream->roc} << 16) | sequence;
+        for (size_t b = 0; b < kRocSize; ++b)
+          roc[b] = static_cast<uint8_t>(stream->roc >> (24 - 8 * b));
+      }
       for (size_t d = 0; d < o.outputs; ++d) {
         if (pending == kSendBatch) flush();
         size_t outLength = length;
         uint8_t* payload = data;
-        if (o.srtp && length > kRtpHeaderSize) {
+        if (header != 0) {
           auto& buf = out[pending];
           auto& c = crypto[d];
-          std::memcpy(buf.data(), data, kRtpHeaderSize);
-          std::memcpy(iv.data(), data + 4, 8);  // timestamp + SSRC stand in for the SRTP IV
+          // IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16) (RFC 3711 section 4.1.1).
+          iv.fill(0);
+          std::memcpy(iv.data(), c.salt.data(), kSaltSize);
+          for (size_t b = 0; b < 4; ++b)
+            iv[4 + b] ^= data[8 + b];
+          for (size_t b = 0; b < 6; ++b)
+            iv[8 + b] ^= static_cast<uint8_t>(index >> (40 - 8 * b));
+          std::memcpy(buf.data(), data, header);
           int written = 0;
           EVP_EncryptInit_ex(c.cipher.get(), nullptr, nullptr, nullptr, iv.data());
-          EVP_EncryptUpdate(c.cipher.get(), buf.data() + kRtpHeaderSize, &written,
-                            data + kRtpHeaderSize, static_cast<int>(length - kRtpHeaderSize));
-          std::array<uint8_t, 20> tag{};
+          EVP_EncryptUpdate(c.cipher.get(), buf.data() + header, &written, data + header,
+                            static_cast<int>(length - header));
+          std::array<uint8_t, kHmacKeySize> tag{};
           size_t tagLength = 0;
-          // A null key re-initialises with the key set up front (OpenSSL 3): no allocation.
+          // The tag covers the packet and then the ROC (RFC 3711 section 4.2): the ROC goes
+          // where the tag will be, so that one update covers both. A null key re-initialises
+          // with the key set up front (OpenSSL 3): no allocation.
+          std::memcpy(buf.data() + length, roc.data(), roc.size());
           EVP_MAC_init(c.mac.get(), nullptr, 0, nullptr);
-          EVP_MAC_update(c.mac.get(), buf.data(), length);
+          EVP_MAC_update(c.mac.get(), buf.data(), length + roc.size());
           EVP_MAC_final(c.mac.get(), tag.data(), &tagLength, tag.size());
           std::memcpy(buf.data() + length, tag.data(), kTagSize);
           outLength = length + kTagSize;

@@ -8,7 +8,8 @@ latency at half of the saturation rate. The forwarder runs pinned to one CPU and
 forwarder's CPU for the run. Forwarders:
 
   relay        switchyard-bench relay: recvmmsg + sendmmsg of copies, the floor
-  relay-srtp   the same with AES-128-CTR + HMAC-SHA1-80 per copy (OpenSSL EVP)
+  relay-srtp   the same with SRTP per copy (AES_CM_128_HMAC_SHA1_80 done with OpenSSL EVP,
+               a master key per output)
   relay-sockets  the relay sending each output's copies from a socket of its own (sendmsg)
   plain        a Switchyard worker, plain RTP transports (switchyard-bench sfu)
   srtp         the same with SRTP (AES_CM_128_HMAC_SHA1_80, or --srtp-profile)
@@ -192,14 +193,23 @@ class Relay(Forwarder):
         argv = [f"{self.args.bin}/switchyard-bench", "relay", "--port", str(port), "--dest-port",
                 str(recv_port), "--outputs", str(viewers), "--idle", "600"]
         if self.srtp:
-            argv.append("--srtp")
+            argv += ["--srtp", "--srtp-key", SRTP_KEY.hex()]
         argv += self.extra
         self.proc = subprocess.Popen(pinned(self.args.forwarder_cpu, argv),
                                      stdout=subprocess.DEVNULL)
         time.sleep(SETTLE_S)
-        # The relay's copies are SRTP-like but not SRTP: count them, never decrypt.
-        mode = ["--mode", "srtp", "--send-key", SRTP_KEY.hex(), "--no-decrypt"] if self.srtp \
-            else ["--mode", "plain"]
+        mode = ["--mode", "plain"]
+        if self.srtp:
+            # Plain RTP in (the relay never decrypts), SRTP out: output d's master key is the
+            # relay's --srtp-key with its first two bytes XORed with d.
+            keys = []
+            for d in range(viewers):
+                key = bytearray(SRTP_KEY)
+                key[0] ^= d & 0xff
+                key[1] ^= (d >> 8) & 0xff
+                keys.append(bytes(key).hex())
+            mode = ["--mode", "srtp", "--send-plain", "--send-key", SRTP_KEY.hex(),
+                    "--recv-key", ",".join(keys)]
         return ["--to", f"127.0.0.1:{port}"] + mode
 
 
@@ -534,7 +544,8 @@ def markdown(result):
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in result["forwarders"]:
-        # A forwarder whose copies the load tool cannot read (relay-srtp) has no latency.
+        # A step that was not run (--no-latency) or a forwarder whose copies the load tool
+        # cannot read (a peer's, with --no-decrypt) has no latency.
         half = {k: v for k, v in (r.get("half_load") or {}).items() if v is not None}
         common = {k: v for k, v in (r.get("common_load") or {}).items() if v is not None}
         ratio = r.get("ratio_to_relay")

@@ -23,7 +23,7 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"channel", "control-channel round trips: worker vs an echo process", &runChannelBench, false},
-    {"relay", "reference fan-out relay (recvmmsg/sendmmsg, optional SRTP-like crypto)",
+    {"relay", "reference fan-out relay (recvmmsg/sendmmsg, optional SRTP per copy)",
      &runReferenceRelay, false},
     {"load", "load generator: one RTP/SRTP/WebRTC stream out, N receivers, JSON report",
      &runLoadGenerator, false},

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Smoke run of `switchyard-bench relay`: N receivers get every datagram sent to the relay,
-plain and with --srtp (then 10 bytes longer, the header in the clear, the payload changed).
+plain and with --srtp. SRTP copies are checked with libsrtp (Debian's, through pylibsrtp, which
+aiortc uses): each output's copy unprotects with that output's master key to the packet sent,
+across a sequence number wrap (the rollover counter).
 Usage: relay_smoke.py BIN_DIR. Exit 0 when every copy arrived as described."""
 
 import json
@@ -9,8 +11,20 @@ import subprocess
 import sys
 import time
 
+from pylibsrtp import Policy, Session
+
 OUTPUTS = 4
 DATAGRAMS = 20
+FIRST_SEQUENCE = 65530  # the run crosses 65535 -> 0
+MASTER_KEY = bytes(range(100, 130))  # 16-byte key + 14-byte salt
+
+
+def output_key(index):
+    """The relay's master key for an output: --srtp-key with bytes 0 and 1 XORed with index."""
+    key = bytearray(MASTER_KEY)
+    key[0] ^= index & 0xff
+    key[1] ^= (index >> 8) & 0xff
+    return bytes(key)
 
 
 def free_port(count=1):
@@ -36,13 +50,17 @@ def run(bin_dir, srtp):
     relay_port, holder = free_port(1)
     holder[0].close()
     args = [f"{bin_dir}/switchyard-bench", "relay", "--port", str(relay_port), "--dest-port",
-            str(base), "--outputs", str(OUTPUTS), "--idle", "0.5"] + (["--srtp"] if srtp else [])
+            str(base), "--outputs", str(OUTPUTS), "--idle", "0.5"]
+    if srtp:
+        args += ["--srtp", "--srtp-key", MASTER_KEY.hex()]
     relay = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     time.sleep(0.3)
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sent = []
     for i in range(DATAGRAMS):
-        packet = bytes([0x80, 96, 0, i]) + bytes(8) + bytes([i]) * 200
+        sequence = (FIRST_SEQUENCE + i) % 65536
+        packet = (bytes([0x80, 96]) + sequence.to_bytes(2, "big") + bytes(4) +
+                  (0x11223344).to_bytes(4, "big") + bytes([i]) * 200)
         sent.append(packet)
         sender.sendto(packet, ("127.0.0.1", relay_port))
     errors = []
@@ -56,14 +74,21 @@ def run(bin_dir, srtp):
         if len(got) != DATAGRAMS:
             errors.append(f"output {index}: {len(got)} of {DATAGRAMS} datagrams")
             continue
+        session = Session(policy=Policy(key=output_key(index),
+                                        ssrc_type=Policy.SSRC_ANY_INBOUND)) if srtp else None
         for packet, copy in zip(sent, got):
             if not srtp and copy != packet:
                 errors.append(f"output {index}: a plain copy differs")
                 break
-            if srtp and (len(copy) != len(packet) + 10 or copy[:12] != packet[:12]
-                         or copy[12:len(packet)] == packet[12:]):
-                errors.append(f"output {index}: an SRTP copy is not header + ciphertext + tag")
-                break
+            if srtp:
+                try:
+                    plain = session.unprotect(copy)
+                except Exception as e:  # pylibsrtp raises Error for a bad tag
+                    errors.append(f"output {index}: libsrtp refused a copy: {e}")
+                    break
+                if plain != packet or copy[12:len(packet)] == packet[12:]:
+                    errors.append(f"output {index}: an SRTP copy did not decrypt to the packet")
+                    break
     out, _ = relay.communicate(timeout=10)
     report = json.loads(out.strip().splitlines()[-1])
     if report["datagrams_in"] != DATAGRAMS or report["datagrams_out"] != DATAGRAMS * OUTPUTS:

@@ -26,6 +26,9 @@ TEST_PACKAGES=(
   ffmpeg
   # The fan-out benchmark's plot (bench/fanout.py; its smoke run is in the suite).
   gnuplot-nox
+  # libsrtp for Python: bench/relay_smoke.py checks the relay's SRTP copies with it (aiortc
+  # needs it as well).
+  python3-pylibsrtp
 )
 # Debian's nodejs lacks npm; a nodejs from elsewhere (nodesource) bundles it and conflicts
 # with Debian's npm package, so ask for npm only when no npm is on the PATH.
