@@ -56,10 +56,12 @@ void LoadReceiver::onDatagram(std::span<uint8_t> datagram, int64_t nowNs, int64_
     tracker.onSequence16(static_cast<uint16_t>((datagram[2] << 8) | datagram[3]));
   }
   if (!options_.readPayload) return;
+  bool timed = true;
   if (srtp_ != nullptr) {
-    const bool sample =
-        seenBefore < kAlwaysDecryptFirst || counters_.rtpPackets % options_.decryptEvery == 0;
-    if (!sample) return;
+    // Only the regular sample is timed: the first packets, unprotected to check the keys at
+    // once, carry the run's start-up and would weigh decryptEvery times as much as the rest.
+    timed = counters_.rtpPackets % options_.decryptEvery == 0;
+    if (!timed && seenBefore >= kAlwaysDecryptFirst) return;
     ++counters_.decryptAttempts;
     auto length = srtp_->unprotectRtp(datagram);
     if (!length) {
@@ -68,7 +70,7 @@ void LoadReceiver::onDatagram(std::span<uint8_t> datagram, int64_t nowNs, int64_
     }
     datagram = datagram.first(*length);
   }
-  readPayload(datagram, video, tracker, nowNs, kernelNs);
+  readPayload(datagram, video, tracker, timed ? nowNs : -1, timed ? kernelNs : -1);
 }
 
 void LoadReceiver::readPayload(std::span<uint8_t> packet, bool video, SequenceTracker& tracker,
@@ -85,7 +87,7 @@ void LoadReceiver::readPayload(std::span<uint8_t> packet, bool video, SequenceTr
     const int64_t latencyNs = atNs - static_cast<int64_t>(header->sendNs);
     h.record(latencyNs > 0 ? static_cast<uint64_t>(latencyNs / kNsPerUs) : 0);
   };
-  record(*latency_, nowNs);
+  if (nowNs >= 0) record(*latency_, nowNs);
   if (kernelNs >= 0) record(*kernelLatency_, kernelNs);
 }
 

@@ -5,7 +5,9 @@
 // LoadPayloadHeader (send time -> latency, counter) when it can be: always in plain mode, and
 // with SRTP only on a sample (the first kAlwaysDecryptFirst packets of each stream, then every
 // decryptEvery-th packet), because unprotecting every copy would cost the load tool more than
-// the forwarder under test. Driven by MediaLoop on one thread; no allocation per packet.
+// the forwarder under test. Latency is recorded for every decryptEvery-th packet only, so that
+// the sample weighs each copy alike. Driven by MediaLoop on one thread; no allocation per
+// packet.
 
 #include <cstddef>
 #include <cstdint>
@@ -82,6 +84,7 @@ class LoadReceiver {
   const LatencyHistogram& kernelLatency() const { return *kernelLatency_; }
 
  private:
+  // nowNs, kernelNs: -1 leaves the packet out of that latency histogram.
   void readPayload(std::span<uint8_t> packet, bool video, SequenceTracker& tracker, int64_t nowNs,
                    int64_t kernelNs);
 
