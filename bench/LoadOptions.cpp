@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "bench/HexBytes.hpp"
 #include "bench/HttpClient.hpp"
 
 namespace switchyard::bench {
@@ -32,18 +33,6 @@ bool parseUnsigned(std::string_view text, T min, T max, T& out) {
     return false;
   }
   out = static_cast<T>(v);
-  return true;
-}
-
-bool parseHex(std::string_view text, std::vector<uint8_t>& out) {
-  if (text.size() % 2 != 0 || text.empty()) return false;
-  out.clear();
-  for (size_t i = 0; i < text.size(); i += 2) {
-    uint8_t byte = 0;
-    auto [p, ec] = std::from_chars(text.data() + i, text.data() + i + 2, byte, 16);
-    if (ec != std::errc() || p != text.data() + i + 2) return false;
-    out.push_back(byte);
-  }
   return true;
 }
 
@@ -353,7 +342,7 @@ bool parseLoadOptions(int argc, char** argv, LoadOptions& o, bool* help, std::st
       *error = "--send-plain needs --recv-key";
       return false;
     }
-    if (!o.sendPlain && (sendKeyText.empty() || !parseHex(sendKeyText, o.sendKey) ||
+    if (!o.sendPlain && (sendKeyText.empty() || !parseHexBytes(sendKeyText, o.sendKey) ||
                          o.sendKey.size() != keyLength)) {
       *error = "--send-key must be " + std::to_string(keyLength) + " bytes of hex for this profile";
       return false;
@@ -365,7 +354,7 @@ bool parseLoadOptions(int argc, char** argv, LoadOptions& o, bool* help, std::st
       while (true) {
         const auto comma = rest.find(',');
         std::vector<uint8_t> key;
-        if (!parseHex(std::string(rest.substr(0, comma)), key) || key.size() != keyLength) {
+        if (!parseHexBytes(std::string(rest.substr(0, comma)), key) || key.size() != keyLength) {
           *error = "--recv-key must be " + std::to_string(keyLength) +
                    " bytes of hex for this profile, or one such key per receiver, comma-separated";
           return false;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -18,6 +19,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "bench/HexBytes.hpp"
 
 namespace switchyard::bench {
 
@@ -119,12 +122,9 @@ bool deriveSessionKey(const uint8_t* master, uint8_t label, uint8_t* out, size_t
 }
 
 bool parseHexKey(std::string_view hex, std::array<uint8_t, kMasterSize>& out) {
-  if (hex.size() != 2 * kMasterSize) return false;
-  for (size_t i = 0; i < kMasterSize; ++i) {
-    unsigned value = 0;
-    if (std::sscanf(std::string(hex.substr(2 * i, 2)).c_str(), "%2x", &value) != 1) return false;
-    out[i] = static_cast<uint8_t>(value);
-  }
+  std::vector<uint8_t> bytes;
+  if (!parseHexBytes(hex, bytes) || bytes.size() != kMasterSize) return false;
+  std::copy(bytes.begin(), bytes.end(), out.begin());
   return true;
 }
 

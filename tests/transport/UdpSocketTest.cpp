@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/TestLoop.hpp"
 #include "transport/UdpReceiveArena.hpp"
 #include "transport/UdpSendBatcher.hpp"
 #include "transport/UdpSocket.hpp"
@@ -17,22 +18,7 @@ namespace {
 using switchyard::transport::SocketAddress;
 using switchyard::transport::UdpSocket;
 
-struct Loop {
-  uv_loop_t loop;
-  Loop() { uv_loop_init(&loop); }
-  ~Loop() {
-    uv_run(&loop, UV_RUN_NOWAIT);
-    uv_loop_close(&loop);
-  }
-  // Runs until done() or about 2 s.
-  template <typename Done>
-  void runUntil(Done done) {
-    for (int i = 0; i < 2000 && !done(); ++i) {
-      uv_run(&loop, UV_RUN_NOWAIT);
-      usleep(1000);
-    }
-  }
-};
+using Loop = switchyard::test::TestLoop;
 
 TEST(UdpSocketTest, BindsInTheRangeAndEchoesDatagrams) {
   Loop l;
