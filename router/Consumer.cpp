@@ -111,6 +111,8 @@ std::optional<rtp::RtpPacket> Consumer::rewrite(const rtp::RtpPacket& in, bool k
   auto copy = in.cloneInto(out);
   if (!copy) return std::nullopt;
   uint8_t* bytes = copy->bytes().data();
+  // The copy keeps the input's index; it is rebuilt only when an element's id changed.
+  bool idsChanged = false;
   // Header extensions: keep those the viewer understands under its ids, blank the rest to
   // padding (RFC 8285 section 4.2/4.3: zero bytes between elements are padding), so the block
   // keeps its size and nothing moves.
@@ -124,6 +126,8 @@ std::optional<rtp::RtpPacket> Consumer::rewrite(const rtp::RtpPacket& in, bool k
       uint8_t* header = bytes + valueOffset - headerSize;
       uint8_t newId = extensionMap_[element.id];
       if (form == rtp::RtpPacket::ExtensionForm::kOneByte && newId > kOneByteMaxId) newId = 0;
+      if (newId == element.id) continue;
+      idsChanged = true;
       if (newId == 0) {
         std::memset(header, 0, headerSize + element.value.size());
       } else if (form == rtp::RtpPacket::ExtensionForm::kOneByte) {
@@ -133,8 +137,10 @@ std::optional<rtp::RtpPacket> Consumer::rewrite(const rtp::RtpPacket& in, bool k
       }
     }
   }
-  rtp::RtpPacket packet;
-  if (rtp::RtpPacket::parseInto(copy->bytes(), copy->capacity(), packet)) return std::nullopt;
+  rtp::RtpPacket& packet = *copy;
+  if (idsChanged && rtp::RtpPacket::parseInto(copy->bytes(), copy->capacity(), packet)) {
+    return std::nullopt;
+  }
   const uint16_t outSeq = static_cast<uint16_t>(inSeq + sequenceOffset_);
   packet.setSsrc(ssrc_);
   packet.setSequenceNumber(outSeq);
@@ -153,7 +159,7 @@ std::optional<rtp::RtpPacket> Consumer::rewrite(const rtp::RtpPacket& in, bool k
   ++counters_.packetsSent;
   counters_.bytesSent += packet.size();
   counters_.payloadBytesSent += packet.payload().size();
-  return packet;
+  return copy;
 }
 
 std::optional<rtp::RtcpSenderInfo> Consumer::makeSenderInfo(int64_t nowUs, uint64_t ntpNow) const {

@@ -12,10 +12,10 @@
 namespace {
 
 using namespace switchyard;
+using control::RtpParameters;
 using router::Consumer;
 using router::MediaKind;
 using router::Producer;
-using control::RtpParameters;
 
 constexpr uint32_t kConsumerSsrc = 0x11223344;
 constexpr uint8_t kViewerVp8 = 120;
@@ -139,6 +139,53 @@ TEST(ConsumerTest, RewritesHeaderAndExtensionsForTheViewer) {
     ASSERT_TRUE(ast.has_value());
     EXPECT_EQ(rtp::AbsSendTime::parse(*ast)->value,
               rtp::AbsSendTime::fromMicros(123'456'789).value);
+  }
+}
+
+// Where the viewer negotiated the producer's ids, the copy keeps the input's index instead of
+// being parsed again: that index must still find every element, including abs-send-time added
+// to a packet that came without a block.
+TEST(ConsumerTest, KeepsElementsAtTheProducersIdsAndAddsAbsSendTime) {
+  constexpr uint8_t kOpus = 111;
+  constexpr uint8_t kAudioLevelId = 1;
+  constexpr uint8_t kAbsSendTimeId = 3;
+  RtpParameters producerSide;
+  producerSide.codecs.push_back({"audio/opus", kOpus, 48000, 2, {}, {}});
+  producerSide.headerExtensions = {{std::string(rtp::extension_uri::kAudioLevel), kAudioLevelId},
+                                   {std::string(rtp::extension_uri::kAbsSendTime), kAbsSendTimeId}};
+  RtpParameters viewerSide = producerSide;
+  viewerSide.encodings.push_back({kConsumerSsrc, "", std::nullopt});
+  Consumer consumer("c", "p", MediaKind::kAudio, viewerSide, producerSide, false, kInitialSequence);
+
+  const std::vector<uint8_t> payload = {0x78, 1, 2, 3, 4, 5, 6, 7};
+  const uint8_t level[] = {0x85};
+  for (const bool withLevel : {true, false}) {
+    SCOPED_TRACE(withLevel);
+    std::vector<uint8_t> inBytes(200);
+    auto in = rtp::RtpPacket::build(inBytes, kOpus, withLevel ? 7 : 8, 960, 0xABCD, payload);
+    ASSERT_TRUE(in.has_value());
+    if (withLevel) {
+      ASSERT_TRUE(in->setExtension(kAudioLevelId, level));
+    }
+    std::vector<uint8_t> out(1500);
+    auto packet = consumer.rewrite(*in, false, out, 123'456'789);
+    ASSERT_TRUE(packet.has_value());
+    auto parsed = rtp::RtpPacket::parse(packet->bytes());
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(parsed->ssrc(), kConsumerSsrc);
+    // The returned packet's index and a fresh parse of its bytes agree.
+    for (const rtp::RtpPacket* p : {&*packet, &*parsed}) {
+      EXPECT_EQ(p->hasExtension(kAudioLevelId), withLevel);
+      if (withLevel) {
+        EXPECT_EQ((*p->extension(kAudioLevelId))[0], level[0]);
+      }
+      auto ast = p->extension(kAbsSendTimeId);
+      ASSERT_TRUE(ast.has_value());
+      EXPECT_EQ(rtp::AbsSendTime::parse(*ast)->value,
+                rtp::AbsSendTime::fromMicros(123'456'789).value);
+      EXPECT_TRUE(
+          std::equal(p->payload().begin(), p->payload().end(), payload.begin(), payload.end()));
+    }
   }
 }
 
