@@ -5,7 +5,8 @@ One publisher stream of fixed-size RTP packets fans out to N outputs. For each f
 script ramps the source packet rate until delivery falls below 99.9 %, then measures added
 latency at half of the saturation rate. The forwarder runs pinned to one CPU and the load tool
 (`switchyard-bench load`) to another; --isolate also moves every other movable task off the
-forwarder's CPU for the run. Forwarders:
+forwarder's CPU for the run, and --idle-latency-us keeps the CPUs out of slow-waking idle
+states. Forwarders:
 
   relay        switchyard-bench relay: recvmmsg + sendmmsg of copies, the floor
   relay-srtp   the same with SRTP per copy (AES_CM_128_HMAC_SHA1_80 done with OpenSSL EVP,
@@ -144,6 +145,17 @@ def isolate_cpu(cpu):
             except OSError:
                 pass  # gone, or not movable (PF_NO_SETAFFINITY, no permission)
     return moved
+
+
+def hold_idle_latency(us):
+    """Asks the kernel's PM QoS to keep every CPU in idle states that wake within `us`
+    microseconds, for as long as the returned descriptor stays open (what tuned's
+    latency-performance profile does). 0 leaves only the polling idle state: on a KVM guest
+    with the haltpoll governor a halted vCPU took tens of µs to wake for a packet, on every
+    burst. Needs root."""
+    fd = os.open("/dev/cpu_dma_latency", os.O_WRONLY)
+    os.write(fd, int(us).to_bytes(4, sys.byteorder, signed=True))
+    return fd
 
 
 def restore_cpus(moved):
@@ -534,7 +546,9 @@ def markdown(result):
         f"Linux {result['machine']['kernel']} · forwarder on CPU {result['forwarder_cpu']}, "
         f"load on CPU {result['load_cpu']} · {result['seconds']} s per step"
         + (f" · forwarder CPU isolated ({result['isolated_tasks_moved']} tasks moved off it)"
-           if result.get("isolated_tasks_moved") else ""),
+           if result.get("isolated_tasks_moved") else "")
+        + (f" · CPU idle states limited to {result['idle_latency_us']} µs wake-up (PM QoS)"
+           if result.get("idle_latency_us") is not None else ""),
         "",
         "| forwarder | egress pkt/s at saturation | ratio to relay | peak egress pkt/s | "
         "CPU ms per 100k pkts | added latency p50 / p99 µs at half load | "
@@ -656,6 +670,9 @@ def main():
     p.add_argument("--isolate", action="store_true",
                    help="move every movable task off the forwarder's CPU for the run (needs "
                         "root or CAP_SYS_NICE); put back at the end")
+    p.add_argument("--idle-latency-us", type=int, metavar="US",
+                   help="hold /dev/cpu_dma_latency at US for the run (PM QoS: idle states that "
+                        "wake within US µs; 0 = polling idle only; needs root)")
     p.add_argument("--no-memory", action="store_true", help="skip the memory per viewer step")
     p.add_argument("--memory-viewers", type=int, default=1000,
                    help="viewers added for the memory per viewer step")
@@ -714,6 +731,11 @@ def main():
         "forwarders": [],
     }
     moved = {}
+    qos_fd = None
+    if args.idle_latency_us is not None:
+        qos_fd = hold_idle_latency(args.idle_latency_us)
+        result["idle_latency_us"] = args.idle_latency_us
+        log(f"idle latency: holding /dev/cpu_dma_latency at {args.idle_latency_us} us")
     if args.isolate and args.forwarder_cpu is not None:
         moved = isolate_cpu(args.forwarder_cpu)
         log(f"isolate: moved {len(moved)} tasks off CPU {args.forwarder_cpu}")
@@ -729,6 +751,8 @@ def main():
         return 1
     finally:
         restore_cpus(moved)
+        if qos_fd is not None:
+            os.close(qos_fd)
     if not args.no_memory:
         result["memory"] = memory_per_viewer(args, large=10 + args.memory_viewers)
     by_name = {r["forwarder"]: r for r in result["forwarders"]}
