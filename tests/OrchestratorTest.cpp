@@ -1,12 +1,15 @@
 // The orchestrator library against real switchyard-worker processes.
 
+#include <sched.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "control/orchestrator/Router.hpp"
 #include "control/orchestrator/WorkerPool.hpp"
 #include "support/OrchestratorFixture.hpp"
+#include "support/ProcessCpus.hpp"
 
 namespace switchyard::test {
 namespace {
@@ -298,6 +301,50 @@ TEST_F(Orchestrator, PoolRespawnsADeadWorkerAndCountsTheRestart) {
       &loop_, [&] { return closed; }, 5000));
   for (const auto& s : pool.slots())
     EXPECT_TRUE(!s.worker || !s.worker->alive());
+}
+
+TEST_F(Orchestrator, PoolPinsEachWorkerToItsCpuAcrossRespawns) {
+  cpu_set_t mine;
+  ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
+  std::vector<int> cpus;
+  for (int c = CPU_SETSIZE - 1; c >= 0; --c) {
+    if (CPU_ISSET(c, &mine)) cpus.push_back(c);  // highest first: not just 0, 1, ...
+  }
+  ASSERT_FALSE(cpus.empty());
+  control::WorkerPoolOptions po;
+  po.worker = workerOptions();
+  po.cpus = {cpus.front()};
+  if (cpus.size() > 1) po.cpus.push_back(cpus[1]);
+  control::WorkerPool pool(&loop_, po);
+  // No count given: one worker per listed CPU.
+  ASSERT_EQ(pool.slots().size(), po.cpus.size());
+  ASSERT_TRUE(pool.start().ok());
+  // A worker pins itself before its loop starts, so once it says it runs, it is pinned.
+  ASSERT_TRUE(runUntil(
+      &loop_,
+      [&] {
+        return std::all_of(pool.slots().begin(), pool.slots().end(),
+                           [](const auto& s) { return s.worker && s.worker->running(); });
+      },
+      3000));
+  for (size_t i = 0; i < po.cpus.size(); ++i) {
+    EXPECT_EQ(allowedCpus(pool.slots()[i].worker->pid()), std::to_string(po.cpus[i])) << i;
+  }
+  int victimPid = pool.slots()[0].worker->pid();
+  kill(victimPid, SIGKILL);
+  ASSERT_TRUE(runUntil(
+      &loop_,
+      [&] {
+        auto& w = pool.slots()[0].worker;
+        return w && w->running() && w->pid() != victimPid;
+      },
+      3000));
+  EXPECT_EQ(allowedCpus(pool.slots()[0].worker->pid()), std::to_string(po.cpus[0]));
+
+  bool closed = false;
+  pool.close([&] { closed = true; });
+  ASSERT_TRUE(runUntil(
+      &loop_, [&] { return closed; }, 5000));
 }
 
 TEST_F(Orchestrator, PoolPlacesRoutersOnTheLeastLoadedWorker) {

@@ -13,7 +13,7 @@ TEST(ServerConfig, JsonValuesApplyOverDefaults) {
   ServerConfig c;
   auto e = applyConfigJson(c, R"(// comment
     { "http": { "listen": "[::1]:9000" },
-      "workers": { "count": 3, "logLevel": "debug", "logTags": ["ice"] },
+      "workers": { "count": 3, "logLevel": "debug", "logTags": ["ice"], "cpus": [2, 3] },
       "rtc": { "minPort": 20000, "maxPort": 20100, "listenIps": ["127.0.0.1"],
                "announcedIp": "203.0.113.7", "sharedPort": false },
       "ingest": { "idleTimeout": 120 },
@@ -23,6 +23,8 @@ TEST(ServerConfig, JsonValuesApplyOverDefaults) {
   EXPECT_EQ(c.httpHost, "::1");
   EXPECT_EQ(c.httpPort, 9000);
   EXPECT_EQ(c.workers, 3u);
+  EXPECT_EQ(c.workerCpus, (std::vector<int>{2, 3}));
+  EXPECT_TRUE(ServerConfig{}.workerCpus.empty());  // not pinned unless asked
   EXPECT_EQ(c.workerLogLevel, "debug");
   EXPECT_EQ(c.workerLogTags, std::vector<std::string>{"ice"});
   EXPECT_EQ(c.rtcMinPort, 20000);
@@ -67,6 +69,9 @@ TEST(ServerConfig, BadDocumentsAreErrorsNotCrashes) {
       {R"({"auth": {"keys": {"k": 5}}})", "wrong type"},
       {R"({"rtc": {"sharedPort": "yes"}})", "rtc.sharedPort: true or false"},
       {R"({"ingest": {"idleTimeout": -5}})", "ingest.idleTimeout is out of range"},
+      {R"({"workers": {"cpus": 2}})", "workers.cpus: a list of CPU numbers"},
+      {R"({"workers": {"cpus": [-1]}})", "workers.cpus is out of range"},
+      {R"({"workers": {"cpus": ["0"]}})", "workers.cpus must be an integer"},
       {R"({"ingest": {"idleTimeout": "30s"}})", "ingest.idleTimeout must be an integer"},
       // Found by ServerConfigFuzz: a number too large for any type threw out_of_range.
       {R"({"de:v":77777777e7777700})", "not valid JSON"},
@@ -116,6 +121,25 @@ TEST(ServerConfig, CommandLineFlagsOverrideAndValidate) {
   ASSERT_TRUE(std::holds_alternative<ConfigError>(y));
   EXPECT_EQ(std::get<ConfigError>(y).message,
             "--ingest-idle-timeout: 'soon' is not a number of seconds");
+
+  // --worker-cpus takes what taskset -c takes; each CPU once, within an affinity mask.
+  const char* cpus[] = {"switchyard", "--worker-cpus", "0,2-4,7"};
+  auto cp = parseServerCommandLine(3, const_cast<char**>(cpus));
+  ASSERT_TRUE(std::holds_alternative<ServerConfig>(cp));
+  EXPECT_EQ(std::get<ServerConfig>(cp).workerCpus, (std::vector<int>{0, 2, 3, 4, 7}));
+  const std::pair<const char*, const char*> badCpus[] = {
+      {"1,,2", "--worker-cpus: '1,,2' is not a CPU list like 0,2-3"},
+      {"a-b", "--worker-cpus: 'a-b' is not a CPU list like 0,2-3"},
+      {"3-1", "--worker-cpus: '3-1' is a range from high to low"},
+      {"1024", "--worker-cpus: CPU 1024 is above 1023"},
+      {"1,0-2", "workers.cpus: CPU 1 is listed twice"},
+  };
+  for (const auto& [list, message] : badCpus) {
+    const char* args[] = {"switchyard", "--worker-cpus", list};
+    auto b = parseServerCommandLine(3, const_cast<char**>(args));
+    ASSERT_TRUE(std::holds_alternative<ConfigError>(b)) << list;
+    EXPECT_EQ(std::get<ConfigError>(b).message, message);
+  }
 
   const char* weak[] = {"switchyard", "--announced-ip", "example.com"};
   auto w = parseServerCommandLine(3, const_cast<char**>(weak));

@@ -2,10 +2,12 @@
 // what happens to its workers when it is killed.
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "support/ProcessCpus.hpp"
 #include "support/ServerProcess.hpp"
 
 namespace switchyard::test {
@@ -105,6 +107,35 @@ TEST(Server, KilledWorkerIsRespawnedAndMetricsShowTheRestart) {
   EXPECT_NE(server.output().find("killed by signal 9"), std::string::npos) << server.output();
 }
 
+TEST(Server, WorkerCpusPinOneWorkerPerListedCpu) {
+  cpu_set_t mine;
+  ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
+  int last = -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &mine)) last = c;
+  }
+  ASSERT_GE(last, 0);
+  uint16_t port = freePort();
+  // No --workers: the list says how many.
+  ServerProcess server({"--http-listen", "127.0.0.1:" + std::to_string(port), "--listen-ip",
+                        "127.0.0.1", "--rtc-ports", "41000-41999", "--worker-cpus",
+                        std::to_string(last)});
+  ASSERT_TRUE(server.waitHealthy(port)) << server.output();
+  auto pids = workerPids(port);
+  ASSERT_EQ(pids.size(), 1u);
+  EXPECT_EQ(allowedCpus(pids[0]), std::to_string(last));
+
+  // A CPU this machine does not offer stops the server before any worker starts.
+  ServerProcess absent({"--http-listen", "127.0.0.1:" + std::to_string(freePort()), "--listen-ip",
+                        "127.0.0.1", "--worker-cpus", "1023"});
+  auto status = absent.waitExit(3000);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_NE(absent.output().find("workers.cpus: CPU 1023 is not one this process may run on"),
+            std::string::npos)
+      << absent.output();
+}
+
 TEST(Server, KilledOrchestratorLeavesNoWorkerBehind) {
   uint16_t port = freePort();
   ServerProcess server(serverArgs(port, 3));
@@ -173,6 +204,7 @@ TEST(Server, InvalidConfigurationExitsWithAClearMessage) {
       {{"--config", "/nonexistent.json"}, "cannot read config file"},
       {{"--config", bad}, "not valid JSON"},
       {{"--config", unknown}, "unknown key 'htp'"},
+      {{"--worker-cpus", "0-"}, "is not a CPU list"},
   };
   for (const auto& c : cases) {
     ServerProcess server(c.args);

@@ -50,6 +50,10 @@ TEST(WorkerSettings, InvalidSettingsExitWithUsageCodeAndClearMessage) {
       {"--log-level", "needs a value"},
       {"stray", "unexpected argument 'stray'"},
       {"--channel-fds=3", "READ_FD,WRITE_FD"},
+      {"--cpu=-1", "a CPU number from 0 to 1023"},
+      {"--cpu=1024", "a CPU number from 0 to 1023"},
+      // A CPU the mask can hold but the machine does not have: refused by the kernel.
+      {"--cpu=1023", "--cpu=1023: cannot run on CPU 1023"},
   };
   for (const auto& c : cases) {
     auto r = runWorker(c.args);
@@ -92,8 +96,9 @@ TEST(WorkerSettings, ParserFillsEveryField) {
                         "--rtc-min-port=40000",
                         "--rtc-max-port=40010",
                         "--listen-ip=10.0.0.1",
+                        "--cpu=1",
                         "--channel-fds=5,6"};
-  auto r = parseSettings(9, const_cast<char**>(argv));
+  auto r = parseSettings(10, const_cast<char**>(argv));
   ASSERT_TRUE(std::holds_alternative<Settings>(r));
   const auto& s = std::get<Settings>(r);
   EXPECT_EQ(s.workerId, 3u);
@@ -103,6 +108,8 @@ TEST(WorkerSettings, ParserFillsEveryField) {
   EXPECT_EQ(s.rtcMinPort, 40000);
   EXPECT_EQ(s.rtcMaxPort, 40010);
   EXPECT_EQ(s.listenIps, (std::vector<std::string>{"10.0.0.1"}));
+  EXPECT_EQ(s.cpu, 1);
+  EXPECT_EQ(Settings{}.cpu, -1);  // not pinned unless asked
   EXPECT_EQ(s.channelReadFd, 5);
   EXPECT_EQ(s.channelWriteFd, 6);
 }

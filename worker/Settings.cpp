@@ -88,6 +88,7 @@ std::string usageText() {
   --udp-send-batching=BOOL batch UDP sends per loop round with sendmmsg (default true)
   --udp-gso=BOOL           send runs to one destination as UDP GSO messages (default true)
   --udp-send-batch=N       datagrams held before a send batch goes out early (default 1024)
+  --cpu=N                  run only on CPU N (default: wherever the scheduler puts it)
   --channel-fd=N           control channel on one socketpair end (default 3)
   --channel-fds=R,W        control channel on two pipes: read fd, write fd
   --version, --help
@@ -146,6 +147,10 @@ SettingsResult parseSettings(int argc, char* argv[]) {
     } else if (name == "listen-ip") {
       if (!isValidIp(value)) return bad("not an IPv4 or IPv6 address");
       s.listenIps.push_back(value);
+    } else if (name == "cpu") {
+      if (!parseNumber(value, s.cpu) || s.cpu < 0 || s.cpu > kMaxCpu) {
+        return bad("a CPU number from 0 to " + std::to_string(kMaxCpu));
+      }
     } else if (name == "channel-fd") {
       int fd = -1;
       if (!parseNumber(value, fd) || fd < 0) return bad("not a file descriptor");

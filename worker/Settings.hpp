@@ -17,6 +17,8 @@ constexpr int kExitUsage = 64;  // EX_USAGE
 constexpr uint16_t kDefaultRtcMinPort = 10000;
 constexpr uint16_t kDefaultRtcMaxPort = 59999;
 constexpr int kDefaultChannelFd = 3;
+// --cpu takes a CPU number the kernel's affinity mask can hold (CPU_SETSIZE).
+constexpr int kMaxCpu = 1023;
 
 struct Settings {
   uint32_t workerId = 0;
@@ -33,6 +35,8 @@ struct Settings {
   bool udpSendBatching = true;
   bool udpGso = true;
   uint32_t udpSendBatchSlots = 1024;  // transport::UdpSendBatcher::kDefaultSlots
+  // >= 0: the worker pins itself to this CPU before its loop starts (CpuPinning.hpp).
+  int cpu = -1;
   int channelReadFd = kDefaultChannelFd;
   int channelWriteFd = kDefaultChannelFd;  // same as read: one socketpair end
 };

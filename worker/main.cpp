@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <variant>
 
+#include "worker/CpuPinning.hpp"
 #include "worker/Settings.hpp"
 #include "worker/Worker.hpp"
 
@@ -31,6 +32,13 @@ int main(int argc, char* argv[]) {
                    "switchyard-worker: control channel fd %d is not open (workers are started "
                    "by switchyard; see --help)\n",
                    fd);
+      return kExitUsage;
+    }
+  }
+  // Before the loop, so every thread libuv may start inherits the same CPU.
+  if (settings.cpu >= 0) {
+    if (auto error = pinToCpu(settings.cpu)) {
+      std::fprintf(stderr, "switchyard-worker: --cpu=%d: %s\n", settings.cpu, error->c_str());
       return kExitUsage;
     }
   }

@@ -98,6 +98,7 @@ Result<std::shared_ptr<Worker>> Worker::spawn(uv_loop_t* loop, WorkerOptions opt
   }
   for (const auto& ip : o.listenIps)
     args.push_back("--listen-ip=" + ip);
+  if (o.cpu >= 0) args.push_back("--cpu=" + std::to_string(o.cpu));
   for (const auto& a : o.extraArgs)
     args.push_back(a);
   std::vector<char*> argv;

@@ -27,6 +27,7 @@ struct WorkerOptions {
   uint16_t rtcMinPort = 10000;
   uint16_t rtcMaxPort = 59999;
   std::vector<std::string> listenIps;
+  int cpu = -1;  // >= 0: the worker pins itself to this CPU (--cpu)
   WorkerChannelOptions channel;
   std::vector<std::string> extraArgs;  // appended to the command line (tests)
 };

@@ -22,7 +22,9 @@ constexpr uint64_t kCloseGraceMs = 3000;
 
 WorkerPool::WorkerPool(uv_loop_t* loop, WorkerPoolOptions options)
     : loop_(loop), options_(std::move(options)), self_(std::make_shared<WorkerPool*>(this)) {
-  size_t n = options_.count ? options_.count : uv_available_parallelism();
+  size_t n = options_.count           ? options_.count
+             : !options_.cpus.empty() ? options_.cpus.size()
+                                      : uv_available_parallelism();
   slots_.resize(n);
   respawnTimers_.resize(n, nullptr);
   for (size_t i = 0; i < n; ++i)
@@ -57,6 +59,7 @@ Result<void> WorkerPool::spawnSlot(size_t index) {
   auto& slot = slots_[index];
   WorkerOptions wo = options_.worker;
   wo.id = slot.id;
+  if (!options_.cpus.empty()) wo.cpu = options_.cpus[index % options_.cpus.size()];
   auto spawned = Worker::spawn(loop_, wo);
   if (!spawned) return spawned.error();
   slot.worker = spawned.value();

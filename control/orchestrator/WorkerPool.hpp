@@ -13,8 +13,10 @@
 namespace switchyard::control {
 
 struct WorkerPoolOptions {
-  size_t count = 0;      // 0: one per core (uv_available_parallelism)
-  WorkerOptions worker;  // its id is set per slot
+  size_t count = 0;      // 0: one per core (uv_available_parallelism), or one per listed CPU
+  WorkerOptions worker;  // its id (and CPU) is set per slot
+  // Non-empty: worker i is pinned to cpus[i % cpus.size()], across respawns too.
+  std::vector<int> cpus;
   bool respawn = true;
 };
 

@@ -1,5 +1,6 @@
 #include "control/server/Server.hpp"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +73,26 @@ std::string firstHostAddress(bool ipv6) {
   return out;
 }
 
+// Every CPU workers are pinned to must be one this process may run on: a clear error here
+// beats workers that exit at once and respawn in a loop.
+std::optional<std::string> checkWorkerCpus(const std::vector<int>& cpus) {
+  if (cpus.empty()) return std::nullopt;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return std::nullopt;
+  for (int cpu : cpus) {
+    if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)) {
+      std::string list;
+      for (int c = 0; c < CPU_SETSIZE; ++c) {
+        if (!CPU_ISSET(c, &allowed)) continue;
+        if (!list.empty()) list += ',';
+        list += std::to_string(c);
+      }
+      return "CPU " + std::to_string(cpu) + " is not one this process may run on (" + list + ")";
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Server::Server(uv_loop_t* loop, ServerConfig config)
@@ -90,8 +111,10 @@ uint64_t Server::errorsOf(const WorkerChannelCounters& c) {
 
 std::optional<std::string> Server::start() {
   startedMs_ = uv_now(loop_);
+  if (auto e = checkWorkerCpus(config_.workerCpus)) return "workers.cpus: " + *e;
   WorkerPoolOptions po;
   po.count = config_.workers;
+  po.cpus = config_.workerCpus;
   po.worker.binary = config_.workerBinary;
   po.worker.logLevel = config_.workerLogLevel;
   po.worker.logTags = config_.workerLogTags;
@@ -311,6 +334,10 @@ void Server::stop(std::function<void()> done) {
   spdlog::info("switchyard stopping");
   if (pollTimer_) uv_timer_stop(pollTimer_);
   if (http_) http_->stop();
+  if (!pool_) {  // start() failed before any worker was spawned
+    if (done) done();
+    return;
+  }
   pool_->close([done = std::move(done)] {
     spdlog::info("all workers exited");
     if (done) done();

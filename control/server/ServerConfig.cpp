@@ -19,6 +19,8 @@ namespace {
 constexpr const char* kVersion = "0.1.0";
 constexpr uint16_t kMinRtcPort = 1024;
 constexpr uint32_t kMaxWorkers = 1024;
+// The highest CPU number an affinity mask holds (CPU_SETSIZE - 1).
+constexpr int kMaxCpu = 1023;
 // Development mode binds to loopback only, so the open access it grants stays on this machine.
 constexpr const char* kDevHttpHost = "127.0.0.1";
 constexpr uint16_t kDevHttpPort = 8080;
@@ -60,6 +62,30 @@ std::optional<std::string> parseHostPort(const std::string& s, std::string& host
   host = h;
   port = p;
   return std::nullopt;
+}
+
+// "0,2,4-7" as taskset -c takes it: numbers and ranges, comma separated.
+std::optional<std::string> parseCpuList(const std::string& s, std::vector<int>& out) {
+  out.clear();
+  std::string_view rest = s;
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    const auto dash = item.find('-');
+    int first = 0, last = 0;
+    if (!parseNumber(item.substr(0, dash), first) ||
+        (dash != std::string_view::npos && !parseNumber(item.substr(dash + 1), last))) {
+      return "'" + s + "' is not a CPU list like 0,2-3";
+    }
+    if (dash == std::string_view::npos) last = first;
+    if (first > last) return "'" + std::string(item) + "' is a range from high to low";
+    if (last > kMaxCpu)
+      return "CPU " + std::to_string(last) + " is above " + std::to_string(kMaxCpu);
+    for (int cpu = first; cpu <= last; ++cpu)
+      out.push_back(cpu);
+    if (comma == std::string_view::npos) return std::nullopt;
+    rest = rest.substr(comma + 1);
+  }
 }
 
 std::optional<std::string> parsePortRange(const std::string& s, uint16_t& min, uint16_t& max) {
@@ -132,6 +158,13 @@ std::optional<std::string> applyConfigJson(ServerConfig& c, const std::string& t
     }
     if (auto it = j.find("workers"); it != j.end()) {
       if (it->contains("count")) c.workers = getUnsigned<uint32_t>((*it)["count"], "workers.count");
+      if (it->contains("cpus")) {
+        const auto& cpus = (*it)["cpus"];
+        if (!cpus.is_array()) return "workers.cpus: a list of CPU numbers";
+        c.workerCpus.clear();
+        for (const auto& cpu : cpus)
+          c.workerCpus.push_back(getUnsigned<uint16_t>(cpu, "workers.cpus"));
+      }
       if (it->contains("binary")) c.workerBinary = (*it)["binary"].get<std::string>();
       if (it->contains("logLevel")) c.workerLogLevel = (*it)["logLevel"].get<std::string>();
       if (it->contains("logTags")) {
@@ -214,6 +247,19 @@ namespace {
 
 std::optional<std::string> validate(const ServerConfig& c) {
   if (c.workers > kMaxWorkers) return "workers: at most " + std::to_string(kMaxWorkers);
+  for (size_t i = 0; i < c.workerCpus.size(); ++i) {
+    const int cpu = c.workerCpus[i];
+    if (cpu > kMaxCpu) {
+      return "workers.cpus: CPU " + std::to_string(cpu) + " is above " + std::to_string(kMaxCpu);
+    }
+    if (std::find(c.workerCpus.begin(), c.workerCpus.begin() + i, cpu) !=
+        c.workerCpus.begin() + i) {
+      return "workers.cpus: CPU " + std::to_string(cpu) + " is listed twice";
+    }
+  }
+  if (c.workerCpus.size() > kMaxWorkers) {
+    return "workers.cpus: at most " + std::to_string(kMaxWorkers) + " CPUs";
+  }
   if (c.rtcMinPort < kMinRtcPort || c.rtcMinPort > c.rtcMaxPort) {
     return "rtc ports: need 1024 <= min (" + std::to_string(c.rtcMinPort) + ") <= max (" +
            std::to_string(c.rtcMaxPort) + ")";
@@ -263,7 +309,9 @@ std::string serverUsageText() {
                            a printed development key, no token needed from loopback
   --config FILE            JSON config file (see deploy/switchyard.sample.json)
   --http-listen ADDR:PORT  HTTP address (default 0.0.0.0:8080)
-  --workers N              worker processes (default: one per core)
+  --workers N              worker processes (default: one per core, or per --worker-cpus CPU)
+  --worker-cpus LIST       pin worker i to the i-th CPU of LIST, e.g. 2-5 or 0,2 (default:
+                           not pinned)
   --rtc-ports MIN-MAX      UDP/TCP port range for media (default 40000-49999)
   --listen-ip IP           IP to receive media on (default 0.0.0.0)
   --rtc-shared-port on|off WebRTC on one UDP port per worker and IP (default on); off: a
@@ -283,9 +331,9 @@ ConfigResult parseServerCommandLine(int argc, char* argv[]) {
   std::string configPath;
   bool dev = false;
   static const char* const kValueFlags[] = {
-      "--config",     "--http-listen",        "--workers",         "--rtc-ports",
-      "--listen-ip",  "--announced-ip",       "--rtc-shared-port", "--log-level",
-      "--worker-bin", "--ingest-idle-timeout"};
+      "--config",     "--http-listen",         "--workers",         "--rtc-ports",
+      "--listen-ip",  "--announced-ip",        "--rtc-shared-port", "--log-level",
+      "--worker-bin", "--ingest-idle-timeout", "--worker-cpus"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return ConfigInfo{serverUsageText()};
@@ -334,6 +382,8 @@ ConfigResult parseServerCommandLine(int argc, char* argv[]) {
       if (!parseNumber(value, c.workers) || c.workers == 0) {
         return ConfigError{"--workers: '" + value + "' is not a positive number"};
       }
+    } else if (name == "--worker-cpus") {
+      if (auto e = parseCpuList(value, c.workerCpus)) return ConfigError{name + ": " + *e};
     } else if (name == "--rtc-ports") {
       if (auto e = parsePortRange(value, c.rtcMinPort, c.rtcMaxPort))
         return ConfigError{name + ": " + *e};

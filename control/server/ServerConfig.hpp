@@ -20,7 +20,9 @@ struct IceServerConfig {
 struct ServerConfig {
   std::string httpHost = "0.0.0.0";
   uint16_t httpPort = 8080;
-  uint32_t workers = 0;      // 0: one per core
+  uint32_t workers = 0;  // 0: one per core, or one per CPU in workerCpus
+  // Worker i is pinned to workerCpus[i % size]; empty: workers are not pinned.
+  std::vector<int> workerCpus;
   std::string workerBinary;  // empty: beside the switchyard executable
   std::string workerLogLevel = "warn";
   std::vector<std::string> workerLogTags;
