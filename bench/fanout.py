@@ -2,11 +2,11 @@
 """Side-by-side fan-out benchmark: the same load against several forwarders in one run.
 
 One publisher stream of fixed-size RTP packets fans out to N outputs. For each forwarder the
-script ramps the source packet rate until delivery falls below 99.9 %, then measures added
-latency at half of the saturation rate. The forwarder runs pinned to one CPU and the load tool
-(`switchyard-bench load`) to another; --isolate also moves every other movable task off the
-forwarder's CPU for the run, and --idle-latency-us keeps the CPUs out of slow-waking idle
-states. Forwarders:
+script ramps the source packet rate until delivery falls below 99.9 %, narrows the point between
+the last two steps (--refine), then measures added latency at half of the saturation rate. The
+forwarder runs pinned to one CPU and the load tool (`switchyard-bench load`) to another;
+--isolate also moves every other movable task off the forwarder's CPU for the run, and
+--idle-latency-us keeps the CPUs out of slow-waking idle states. Forwarders:
 
   relay        switchyard-bench relay: recvmmsg + sendmmsg of copies, the floor
   relay-srtp   the same with SRTP per copy (AES_CM_128_HMAC_SHA1_80 done with OpenSSL EVP,
@@ -48,6 +48,9 @@ from janus_peer import forward_key
 DELIVERY_TARGET = 0.999  # a step "keeps up" at or above this delivery ratio
 RAMP_FACTOR = 1.3  # each step offers this much more than the last
 STEPS_PAST_SATURATION = 1  # steps run after the first one below target
+# Steps that halve, geometrically, the gap between the last ramp step that kept up and the
+# first above it that did not: 2 narrow the ramp's 30 % grid to about 7 %.
+REFINE_STEPS = 2
 MAX_STEPS = 16
 SETTLE_S = 0.3  # after a forwarder starts, before load
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -441,6 +444,20 @@ def measure(fwd, args):
             if below > STEPS_PAST_SATURATION:
                 break
         rate *= RAMP_FACTOR
+    for _ in range(args.refine):
+        good = max((s["rate_pps"] for s in steps if s["delivery"] >= DELIVERY_TARGET),
+                   default=None)
+        above = [s["rate_pps"] for s in steps
+                 if s["delivery"] < DELIVERY_TARGET and (good is None or s["rate_pps"] > good)]
+        if good is None or not above:
+            break
+        rate = (good * min(above)) ** 0.5
+        step = run_step(fwd, args, rate, args.viewers)
+        step["refine"] = True  # off the ramp's grid: left out of the CPU-by-load table
+        steps.append(step)
+        log(f"{fwd.name}: refine {rate:.0f} pps x {args.viewers} -> egress "
+            f"{step['egress_pps']:.0f}/s, delivery {step['delivery']:.4f}")
+    steps.sort(key=lambda s: s["rate_pps"])
     kept = [s for s in steps if s["delivery"] >= DELIVERY_TARGET]
     # Saturation: the most a forwarder delivered while keeping up (steady delivery at least
     # 99.9 %). Past it a forwarder may still pass more packets for a while, with losses and
@@ -517,7 +534,8 @@ def p99_range(step):
 def cpu_by_load_table(result):
     """CPU per 100k output packets at each ramp step: the forwarders' costs at equal load,
     steadier from run to run than the saturation point."""
-    loads = sorted({round(s["offered_out_pps"]) for r in result["forwarders"] for s in r["steps"]})
+    loads = sorted({round(s["offered_out_pps"]) for r in result["forwarders"] for s in r["steps"]
+                    if not s.get("refine")})
     if not loads:
         return []
     lines = ["", "Forwarder CPU ms per 100k output packets at each offered load "
@@ -583,7 +601,9 @@ def markdown(result):
                   f"consumer): {memory['kib_per_viewer']} KiB (peak RSS {memory['rss_kib']} KiB "
                   f"with {memory['small']} and {memory['large']} viewers)."]
     lines += ["", "Saturation: the highest egress while steady delivery (the last 75 % of each "
-              "step) stayed at or above 99.9 %; peak: the highest at any step. Ratios: plain "
+              "step) stayed at or above 99.9 %, over the ramp's steps (x1.3 each) and "
+              f"{result.get('refine', 0)} refining steps between the last good one and the next; "
+              "peak: the highest at any step. Ratios: plain "
               "forwarders against `relay`, SRTP ones (and `webrtc`) against `relay-srtp`, "
               "measured in the same run. CPU per 100k packets at saturation. Added latency: "
               "from the send time in each packet to the kernel's receive stamp on the output "
@@ -658,6 +678,9 @@ def main():
     p.add_argument("--peer-settle", type=float, default=1.0)
     p.add_argument("--peer-load-args", default="",
                    help="extra load tool arguments for peers, e.g. '--video-ssrc 1000' (Janus)")
+    p.add_argument("--refine", type=int, default=REFINE_STEPS,
+                   help="steps that narrow the saturation point between the ramp's last good "
+                        "step and the next (0: the ramp's grid only)")
     p.add_argument("--no-latency", action="store_true", help="skip the half-load step")
     p.add_argument("--latency-load", type=float, default=100000,
                    help="egress pkt/s of the latency step every forwarder shares (0: none)")
@@ -727,6 +750,7 @@ def main():
         "seconds": args.seconds, "forwarder_cpu": args.forwarder_cpu, "load_cpu": args.load_cpu,
         "latency_load": args.latency_load,
         "latency_repeats": args.latency_repeats,
+        "refine": args.refine,
         "burst_interval_us": args.burst_interval_us,
         "forwarders": [],
     }
