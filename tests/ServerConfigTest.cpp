@@ -1,6 +1,7 @@
 // The server's config parsing: JSON file values, validation, and what bad input yields.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -133,6 +134,7 @@ TEST(ServerConfig, CommandLineFlagsOverrideAndValidate) {
       {"3-1", "--worker-cpus: '3-1' is a range from high to low"},
       {"1024", "--worker-cpus: CPU 1024 is above 1023"},
       {"1,0-2", "workers.cpus: CPU 1 is listed twice"},
+      {"0-1023,5", "--worker-cpus: more than 1024 CPUs"},
   };
   for (const auto& [list, message] : badCpus) {
     const char* args[] = {"switchyard", "--worker-cpus", list};
@@ -140,6 +142,29 @@ TEST(ServerConfig, CommandLineFlagsOverrideAndValidate) {
     ASSERT_TRUE(std::holds_alternative<ConfigError>(b)) << list;
     EXPECT_EQ(std::get<ConfigError>(b).message, message);
   }
+
+  // The same limits for the config file's list, checked after it is read.
+  std::string everyCpu = "[0";
+  for (int cpu = 1; cpu <= 1024; ++cpu) {
+    everyCpu += ',';
+    everyCpu += std::to_string(cpu);
+  }
+  everyCpu += "]";
+  const std::pair<std::string, std::string> badFiles[] = {
+      {"[3, 1, 3]", "workers.cpus: CPU 3 is listed twice"},
+      {"[1024]", "workers.cpus: CPU 1024 is above 1023"},
+      {everyCpu, "workers.cpus: more than 1024 CPUs"},
+  };
+  const std::string cpusFile = "/tmp/switchyard-cpus-" + std::to_string(getpid()) + ".json";
+  for (const auto& [list, message] : badFiles) {
+    std::ofstream(cpusFile) << R"({"workers": {"cpus": )" << list << "}}";
+    const char* args[] = {"switchyard", "--config", cpusFile.c_str()};
+    auto b = parseServerCommandLine(3, const_cast<char**>(args));
+    ASSERT_TRUE(std::holds_alternative<ConfigError>(b)) << list;
+    EXPECT_NE(std::get<ConfigError>(b).message.find(message), std::string::npos)
+        << std::get<ConfigError>(b).message;
+  }
+  unlink(cpusFile.c_str());
 
   const char* weak[] = {"switchyard", "--announced-ip", "example.com"};
   auto w = parseServerCommandLine(3, const_cast<char**>(weak));

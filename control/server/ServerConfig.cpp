@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <bitset>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -81,6 +82,10 @@ std::optional<std::string> parseCpuList(const std::string& s, std::vector<int>& 
     if (first > last) return "'" + std::string(item) + "' is a range from high to low";
     if (last > kMaxCpu)
       return "CPU " + std::to_string(last) + " is above " + std::to_string(kMaxCpu);
+    // Each CPU may be listed once, so a longer list is wrong however it continues.
+    if (out.size() + static_cast<size_t>(last - first + 1) > kMaxCpu + 1) {
+      return "more than " + std::to_string(kMaxCpu + 1) + " CPUs";
+    }
     for (int cpu = first; cpu <= last; ++cpu)
       out.push_back(cpu);
     if (comma == std::string_view::npos) return std::nullopt;
@@ -247,18 +252,18 @@ namespace {
 
 std::optional<std::string> validate(const ServerConfig& c) {
   if (c.workers > kMaxWorkers) return "workers: at most " + std::to_string(kMaxWorkers);
-  for (size_t i = 0; i < c.workerCpus.size(); ++i) {
-    const int cpu = c.workerCpus[i];
-    if (cpu > kMaxCpu) {
+  if (c.workerCpus.size() > static_cast<size_t>(kMaxCpu) + 1) {
+    return "workers.cpus: more than " + std::to_string(kMaxCpu + 1) + " CPUs";
+  }
+  std::bitset<kMaxCpu + 1> seen;
+  for (const int cpu : c.workerCpus) {
+    if (cpu < 0 || cpu > kMaxCpu) {
       return "workers.cpus: CPU " + std::to_string(cpu) + " is above " + std::to_string(kMaxCpu);
     }
-    if (std::find(c.workerCpus.begin(), c.workerCpus.begin() + i, cpu) !=
-        c.workerCpus.begin() + i) {
+    if (seen.test(static_cast<size_t>(cpu))) {
       return "workers.cpus: CPU " + std::to_string(cpu) + " is listed twice";
     }
-  }
-  if (c.workerCpus.size() > kMaxWorkers) {
-    return "workers.cpus: at most " + std::to_string(kMaxWorkers) + " CPUs";
+    seen.set(static_cast<size_t>(cpu));
   }
   if (c.rtcMinPort < kMinRtcPort || c.rtcMinPort > c.rtcMaxPort) {
     return "rtc ports: need 1024 <= min (" + std::to_string(c.rtcMinPort) + ") <= max (" +
