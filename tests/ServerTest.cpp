@@ -123,6 +123,12 @@ TEST(Server, WorkerCpusPinOneWorkerPerListedCpu) {
   ASSERT_TRUE(server.waitHealthy(port)) << server.output();
   auto pids = workerPids(port);
   ASSERT_EQ(pids.size(), 1u);
+  // Health lists a worker once it is spawned; it pins itself a moment later (slower under ASan).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (allowedCpus(pids[0]) != std::to_string(last) &&
+         std::chrono::steady_clock::now() < deadline) {
+    usleep(10000);
+  }
   EXPECT_EQ(allowedCpus(pids[0]), std::to_string(last));
 
   // A CPU this machine does not offer stops the server before any worker starts.
