@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "control/channel/MessageBuilder.hpp"
+#include "rtp/RtcpInterval.hpp"
 #include "rtp/extensions/Mid.hpp"
 #include "rtp/extensions/RtpHeaderExtensionMap.hpp"
 #include "rtp/rtcp/RtcpCompound.hpp"
@@ -27,6 +28,7 @@ namespace {
 
 // RFC 3550 section 6.2: reports about every 5 s at low rates; WebRTC stacks send them about
 // once a second, which keeps RTT and loss figures fresh for the viewers' congestion control.
+// Each interval is this times a random factor in [0.5, 1.5] (rtp/RtcpInterval.hpp).
 constexpr uint64_t kRtcpIntervalMs = 1000;
 // An RTCP compound must fit in one datagram with the SRTCP trailer.
 constexpr size_t kRtcpMtu = 1200;
@@ -137,8 +139,13 @@ std::unique_ptr<Transport> Transport::createPlain(const TransportContext& contex
 }
 
 void Transport::startRtcpTimer() {
-  rtcpTimer_ = std::make_unique<transport::UvTimer>(context_.loop, [this] { sendRtcpReports(); });
-  rtcpTimer_->start(kRtcpIntervalMs, kRtcpIntervalMs);
+  // One-shot, re-armed with a fresh random interval after each round (RFC 3550 section 6.3.1),
+  // so that transports created together do not keep reporting in the same loop turn.
+  rtcpTimer_ = std::make_unique<transport::UvTimer>(context_.loop, [this] {
+    sendRtcpReports();
+    rtcpTimer_->start(rtp::randomizedRtcpIntervalMs(kRtcpIntervalMs, randomU32()));
+  });
+  rtcpTimer_->start(rtp::randomizedRtcpIntervalMs(kRtcpIntervalMs, randomU32()));
 }
 
 Transport::Transport(const TransportContext& context, RouterLink& router, std::string id)

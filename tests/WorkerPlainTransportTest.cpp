@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -674,6 +676,85 @@ TEST_F(WorkerPlainTransportSharedPort, ViewersShareOnePortAndFeedbackReachesItsO
   settle();
   for (size_t i = 0; i < kViewers; ++i)
     EXPECT_EQ(stats(*viewers[i]).rtcpReceived, i == 1 ? 1u : 0u) << "viewer " << i;
+}
+
+// RFC 3550 section 6.3.1: each report interval is the nominal second times a random factor in
+// [0.5, 1.5]. Viewers created together must not keep reporting together: with a fixed period
+// every interval here would be the same second.
+TEST_F(WorkerPlainTransportSharedPort, ReportIntervalsAreRandomisedPerTransport) {
+  constexpr size_t kViewers = 8;
+  constexpr uint8_t kSenderReport = 200;
+  constexpr uint64_t kWatchMs = 3300;
+  // The random factor's range with room for the test loop's 5 ms tick and scheduling.
+  constexpr int64_t kShortestMs = 450;
+  constexpr int64_t kLongestMs = 1600;
+  // Fixed timers would keep every interval within a few ms of the others.
+  constexpr int64_t kLeastSpreadMs = 100;
+
+  auto publisher = create(plainOptions(true, std::nullopt));
+  ASSERT_TRUE(publisher);
+  control::ProduceOptions po;
+  po.kind = control::MediaKind::kVideo;
+  po.rtpParameters.codecs.push_back({"video/VP8", kProducerPayloadType, 90000, 1, {}, {}});
+  po.rtpParameters.encodings.push_back({kProducerSsrc, "", std::nullopt});
+  auto produced = await<std::string>([&](auto cb) { publisher->produce(po, cb); });
+  ASSERT_TRUE(produced && produced->ok());
+
+  std::vector<std::shared_ptr<control::PlainTransport>> viewers;
+  std::vector<std::unique_ptr<UdpPeer>> peers;
+  for (size_t i = 0; i < kViewers; ++i) {
+    viewers.push_back(create(sharedOptions()));
+    ASSERT_TRUE(viewers.back());
+    peers.push_back(std::make_unique<UdpPeer>());
+    auto r = connect(*viewers.back(), {kLoopback, peers.back()->port(), 0, std::nullopt});
+    ASSERT_TRUE(r && r->ok()) << (r && !r->ok() ? r->error().describe() : "timeout");
+    control::ConsumeOptions co;
+    co.producerId = produced->value();
+    co.rtpParameters.codecs.push_back({"video/VP8", kConsumerPayloadType, 90000, 1, {}, {}});
+    co.rtpParameters.encodings.push_back({kConsumerSsrc + uint32_t(i), "", std::nullopt});
+    auto consumed = await<std::string>([&](auto cb) { viewers.back()->consume(co, cb); });
+    ASSERT_TRUE(consumed && consumed->ok());
+  }
+  // Every consumer sends, so every transport has a sender report to make.
+  UdpPeer publisherPeer;
+  for (size_t i = 0; i < kPackets; ++i) {
+    publisherPeer.send(rtpPacket(static_cast<uint16_t>(kFirstSequence + i),
+                                 static_cast<uint32_t>(1000 + i * 3000), vp8Payload(i)),
+                       publisher->info().tuple.localPort);
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::vector<int64_t>> reportsAtMs(kViewers);
+  runUntil(
+      &loop_,
+      [&] {
+        const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count();
+        for (size_t i = 0; i < kViewers; ++i) {
+          while (auto d = peers[i]->poll())
+            if (isRtcp(*d) && (*d)[1] == kSenderReport) reportsAtMs[i].push_back(nowMs);
+        }
+        return false;
+      },
+      kWatchMs);
+
+  int64_t shortest = INT64_MAX;
+  int64_t longest = 0;
+  for (size_t i = 0; i < kViewers; ++i) {
+    // The first report comes within 1.5 s of the transport's creation, the next within 1.5 s
+    // of that.
+    ASSERT_GE(reportsAtMs[i].size(), 2u) << "viewer " << i;
+    for (size_t k = 1; k < reportsAtMs[i].size(); ++k) {
+      const int64_t interval = reportsAtMs[i][k] - reportsAtMs[i][k - 1];
+      EXPECT_GE(interval, kShortestMs) << "viewer " << i << ", report " << k;
+      EXPECT_LE(interval, kLongestMs) << "viewer " << i << ", report " << k;
+      shortest = std::min(shortest, interval);
+      longest = std::max(longest, interval);
+    }
+  }
+  EXPECT_GE(longest - shortest, kLeastSpreadMs)
+      << "report intervals from " << shortest << " to " << longest << " ms: not randomised";
 }
 
 TEST_F(WorkerPlainTransportSharedPort, RefusesWhatItCannotDemultiplex) {
