@@ -15,7 +15,7 @@ forwarder runs pinned to one CPU and the load tool (`switchyard-bench load`) to 
   plain        a Switchyard worker, plain RTP transports (switchyard-bench sfu)
   srtp         the same with SRTP (AES_CM_128_HMAC_SHA1_80, or --srtp-profile)
   plain-shared, srtp-shared  the same with every viewer on the worker's shared port (UdpMux);
-               plain-shared-nogso without UDP GSO
+               plain-shared-nogso and srtp-shared-nogso without UDP GSO
   webrtc       the switchyard server: WHIP publisher, N WHEP viewers (ICE, DTLS, SRTP), on
                the worker's shared port; webrtc-own-ports with a port per transport
   janus        Debian's Janus 1.1 (not needed otherwise): a VideoRoom remote publisher and
@@ -722,8 +722,9 @@ def main():
             forwarders.append(Sfu(name, args, True))
         elif name in ("plain-shared", "srtp-shared"):
             forwarders.append(Sfu(name, args, name == "srtp-shared", ["--shared-port", "true"]))
-        elif name == "plain-shared-nogso":
-            forwarders.append(Sfu(name, args, False, ["--shared-port", "true", "--gso", "false"]))
+        elif name in ("plain-shared-nogso", "srtp-shared-nogso"):
+            forwarders.append(Sfu(name, args, name.startswith("srtp"),
+                                  ["--shared-port", "true", "--gso", "false"]))
         elif name.startswith("plain-nobatch"):
             forwarders.append(Sfu(name, args, False, ["--batching", "false", "--gso", "false"]))
         elif name.startswith("plain-nogso"):
