@@ -582,34 +582,54 @@ class WorkerPlainTransportSharedPort : public WorkerPlainTransport {
     o.listen.shared = true;
     return o;
   }
+
+  // A comedia publisher with a VP8 producer, and `count` viewers on the shared port, each
+  // connected to a socket of its own and consuming the producer as SSRC kConsumerSsrc + i. A
+  // failure inside is fatal: the caller checks HasFatalFailure().
+  void startFanout(size_t count) {
+    publisher_ = create(plainOptions(true, std::nullopt));
+    ASSERT_TRUE(publisher_);
+    control::ProduceOptions po;
+    po.kind = control::MediaKind::kVideo;
+    po.rtpParameters.codecs.push_back({"video/VP8", kProducerPayloadType, 90000, 1, {}, {}});
+    po.rtpParameters.encodings.push_back({kProducerSsrc, "", std::nullopt});
+    auto produced = await<std::string>([&](auto cb) { publisher_->produce(po, cb); });
+    ASSERT_TRUE(produced && produced->ok());
+    for (size_t i = 0; i < count; ++i) {
+      viewers_.push_back(create(sharedOptions()));
+      ASSERT_TRUE(viewers_.back());
+      peers_.push_back(std::make_unique<UdpPeer>());
+      auto r = connect(*viewers_.back(), {kLoopback, peers_.back()->port(), 0, std::nullopt});
+      ASSERT_TRUE(r && r->ok()) << (r && !r->ok() ? r->error().describe() : "timeout");
+      control::ConsumeOptions co;
+      co.producerId = produced->value();
+      co.rtpParameters.codecs.push_back({"video/VP8", kConsumerPayloadType, 90000, 1, {}, {}});
+      co.rtpParameters.encodings.push_back({kConsumerSsrc + uint32_t(i), "", std::nullopt});
+      auto consumed = await<std::string>([&](auto cb) { viewers_.back()->consume(co, cb); });
+      ASSERT_TRUE(consumed && consumed->ok());
+    }
+  }
+
+  // What startFanout made goes before the worker, as a test's own locals would.
+  void TearDown() override {
+    viewers_.clear();
+    peers_.clear();
+    publisher_.reset();
+    WorkerPlainTransport::TearDown();
+  }
+
+  std::shared_ptr<control::PlainTransport> publisher_;
+  std::vector<std::shared_ptr<control::PlainTransport>> viewers_;
+  std::vector<std::unique_ptr<UdpPeer>> peers_;
 };
 
 TEST_F(WorkerPlainTransportSharedPort, ViewersShareOnePortAndFeedbackReachesItsOwnTransport) {
   constexpr size_t kViewers = 3;
-  auto publisher = create(plainOptions(true, std::nullopt));
-  ASSERT_TRUE(publisher);
-  control::ProduceOptions po;
-  po.kind = control::MediaKind::kVideo;
-  po.rtpParameters.codecs.push_back({"video/VP8", kProducerPayloadType, 90000, 1, {}, {}});
-  po.rtpParameters.encodings.push_back({kProducerSsrc, "", std::nullopt});
-  auto produced = await<std::string>([&](auto cb) { publisher->produce(po, cb); });
-  ASSERT_TRUE(produced && produced->ok());
-
-  std::vector<std::shared_ptr<control::PlainTransport>> viewers;
-  std::vector<std::unique_ptr<UdpPeer>> peers;
-  for (size_t i = 0; i < kViewers; ++i) {
-    viewers.push_back(create(sharedOptions()));
-    ASSERT_TRUE(viewers.back());
-    peers.push_back(std::make_unique<UdpPeer>());
-    auto r = connect(*viewers.back(), {kLoopback, peers.back()->port(), 0, std::nullopt});
-    ASSERT_TRUE(r && r->ok()) << (r && !r->ok() ? r->error().describe() : "timeout");
-    control::ConsumeOptions co;
-    co.producerId = produced->value();
-    co.rtpParameters.codecs.push_back({"video/VP8", kConsumerPayloadType, 90000, 1, {}, {}});
-    co.rtpParameters.encodings.push_back({kConsumerSsrc + uint32_t(i), "", std::nullopt});
-    auto consumed = await<std::string>([&](auto cb) { viewers.back()->consume(co, cb); });
-    ASSERT_TRUE(consumed && consumed->ok());
-  }
+  startFanout(kViewers);
+  ASSERT_FALSE(HasFatalFailure());
+  auto& publisher = publisher_;
+  auto& viewers = viewers_;
+  auto& peers = peers_;
   const uint16_t sharedPort = viewers[0]->info().tuple.localPort;
   for (const auto& v : viewers)
     EXPECT_EQ(v->info().tuple.localPort, sharedPort);
@@ -691,30 +711,10 @@ TEST_F(WorkerPlainTransportSharedPort, ReportIntervalsAreRandomisedPerTransport)
   // Fixed timers would keep every interval within a few ms of the others.
   constexpr int64_t kLeastSpreadMs = 100;
 
-  auto publisher = create(plainOptions(true, std::nullopt));
-  ASSERT_TRUE(publisher);
-  control::ProduceOptions po;
-  po.kind = control::MediaKind::kVideo;
-  po.rtpParameters.codecs.push_back({"video/VP8", kProducerPayloadType, 90000, 1, {}, {}});
-  po.rtpParameters.encodings.push_back({kProducerSsrc, "", std::nullopt});
-  auto produced = await<std::string>([&](auto cb) { publisher->produce(po, cb); });
-  ASSERT_TRUE(produced && produced->ok());
-
-  std::vector<std::shared_ptr<control::PlainTransport>> viewers;
-  std::vector<std::unique_ptr<UdpPeer>> peers;
-  for (size_t i = 0; i < kViewers; ++i) {
-    viewers.push_back(create(sharedOptions()));
-    ASSERT_TRUE(viewers.back());
-    peers.push_back(std::make_unique<UdpPeer>());
-    auto r = connect(*viewers.back(), {kLoopback, peers.back()->port(), 0, std::nullopt});
-    ASSERT_TRUE(r && r->ok()) << (r && !r->ok() ? r->error().describe() : "timeout");
-    control::ConsumeOptions co;
-    co.producerId = produced->value();
-    co.rtpParameters.codecs.push_back({"video/VP8", kConsumerPayloadType, 90000, 1, {}, {}});
-    co.rtpParameters.encodings.push_back({kConsumerSsrc + uint32_t(i), "", std::nullopt});
-    auto consumed = await<std::string>([&](auto cb) { viewers.back()->consume(co, cb); });
-    ASSERT_TRUE(consumed && consumed->ok());
-  }
+  startFanout(kViewers);
+  ASSERT_FALSE(HasFatalFailure());
+  auto& publisher = publisher_;
+  auto& peers = peers_;
   // Every consumer sends, so every transport has a sender report to make.
   UdpPeer publisherPeer;
   for (size_t i = 0; i < kPackets; ++i) {
