@@ -329,7 +329,7 @@ void DtlsTransport::onPacket(std::span<const uint8_t> datagram) {
   ++stats_.datagramsIn;
   stats_.bytesIn += datagram.size();
   if ((state_ != State::kConnecting && state_ != State::kConnected) ||
-      !isWellFormedDatagram(datagram, minProtectedRecord_)) {
+      !isWellFormedDatagram(datagram, minProtectedRecord_, recordVersion_)) {
     ++stats_.datagramsDropped;
     return;
   }
@@ -434,6 +434,7 @@ void DtlsTransport::onHandshakeDone() {
   stats_.srtpProfile = profile;
   stats_.cipher = SSL_get_cipher_name(ssl);
   minProtectedRecord_ = recordOverhead(SSL_get_current_cipher(ssl));
+  recordVersion_ = static_cast<uint16_t>(SSL_version(ssl));
   state_ = State::kConnected;
   // The listener hears of it once our last flight is out (finishCall), so that SRTP it sends
   // from the callback does not overtake the Finished the peer still needs to read.
@@ -648,7 +649,7 @@ void DtlsTransport::infoCallback(const SSL* ssl, int where, int ret) {
 }
 
 bool DtlsTransport::isWellFormedDatagram(std::span<const uint8_t> datagram,
-                                         size_t minProtectedRecord) {
+                                         size_t minProtectedRecord, uint16_t recordVersion) {
   if (datagram.empty() || datagram.size() > kMaxDatagramSize) return false;
   size_t pos = 0;
   while (pos < datagram.size()) {
@@ -657,6 +658,7 @@ bool DtlsTransport::isWellFormedDatagram(std::span<const uint8_t> datagram,
     const uint8_t type = h[0];
     if (type < kContentChangeCipherSpec || type > kContentApplicationData) return false;
     if (h[1] != kDtlsMajor || (h[2] != kDtls10Minor && h[2] != kDtls12Minor)) return false;
+    if (recordVersion != 0 && readU16(h + 1) != recordVersion) return false;
     const uint16_t epoch = readU16(h + 3);
     const size_t length = readU16(h + 11);
     if (length == 0 || length > datagram.size() - pos - kRecordHeaderSize) return false;

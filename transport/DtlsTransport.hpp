@@ -128,12 +128,19 @@ class DtlsTransport {
   // may see: known content type, DTLS version, lengths that tile the datagram, for plaintext
   // (epoch 0) records a consistent body (one-byte ChangeCipherSpec, two-byte alert, handshake
   // fragments inside their messages, RFC 6347 section 4.2.2), and for protected records at
-  // least `minProtectedRecord` bytes (the cipher's nonce and tag). onPacket drops and counts
-  // anything else, so that no malformed input reaches OpenSSL's fatal paths.
-  static bool isWellFormedDatagram(std::span<const uint8_t> datagram, size_t minProtectedRecord);
+  // least `minProtectedRecord` bytes (the cipher's nonce and tag). With `recordVersion` (not 0)
+  // every record must carry that version. onPacket drops and counts anything else, so that no
+  // malformed input reaches OpenSSL's fatal paths.
+  static bool isWellFormedDatagram(std::span<const uint8_t> datagram, size_t minProtectedRecord,
+                                   uint16_t recordVersion = 0);
   // The least a protected record of this association can hold: its AEAD's explicit nonce and
   // tag once the suite is known, the largest of the offered suites' before.
   size_t minProtectedRecord() const { return minProtectedRecord_; }
+  // The version every record must carry: the negotiated one once connected, 0 (DTLS 1.0 or
+  // 1.2) before. OpenSSL 3.0 skips only the header of an established association's record of
+  // another version and reads its body as more records, so such a record could carry a forged
+  // one into OpenSSL's fatal paths (found by DtlsTransportFuzz).
+  uint16_t recordVersion() const { return recordVersion_; }
 
  private:
   struct SslCtxDeleter {
@@ -186,6 +193,7 @@ class DtlsTransport {
   bool fingerprintRejected_ = false;
   const char* peerAlert_ = nullptr;  // last alert received, OpenSSL's static text
   size_t minProtectedRecord_ = 0;    // set in the constructor
+  uint16_t recordVersion_ = 0;       // set once connected
   uint64_t startNs_ = 0;
   std::string failureReason_;
   Stats stats_;

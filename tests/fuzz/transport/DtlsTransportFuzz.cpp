@@ -86,7 +86,8 @@ void feed(DtlsTransport& t, std::span<const uint8_t> datagram) {
                       t.state() == DtlsTransport::State::kConnected;
   const uint64_t dropped = t.stats().datagramsDropped;
   t.onPacket(datagram);
-  if (active && !DtlsTransport::isWellFormedDatagram(datagram, t.minProtectedRecord())) {
+  if (active &&
+      !DtlsTransport::isWellFormedDatagram(datagram, t.minProtectedRecord(), t.recordVersion())) {
     check(t.stats().datagramsDropped == dropped + 1);
   }
 }
